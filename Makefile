@@ -1,0 +1,68 @@
+# battchem: every entry point. On a machine without FEniCSx, commands run inside the podman image
+# (built on first use, host tools installed via apt); with FEniCSx present they run natively.
+#   make demo      3-D particle at 2C extraction, with pictures (out/demo)
+#   make test      CI suite: serial pytest + mpirun -n 2 pass of the tests marked mpi
+SHELL := /bin/bash
+RUN := containers/run
+PYTEST := python3 -m pytest -p no:cacheprovider
+NP ?= 2
+DEMO_INPUT ?= problems/demo_particle_sphere_2C.yaml
+DEMO_OUT ?= out/demo
+export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
+
+.PHONY: help setup image sif demo test test-serial test-mpi test-all bench shell clean distclean gold
+
+help:
+	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "targets: setup image sif demo test test-all test-mpi bench shell clean"
+
+# Host tools (podman, mmdebstrap) and the image, unless FEniCSx is already importable here.
+setup:
+	@if python3 -c "import dolfinx" >/dev/null 2>&1; then echo "setup: using the native FEniCSx"; \
+	else containers/setup-host && containers/build-image --if-missing; fi
+
+image:
+	containers/setup-host
+	containers/build-image
+
+# Apptainer image for clusters (needs apptainer on this machine; see README "HPC").
+sif: image
+	mkdir -p build
+	podman save --format oci-archive -o build/battchem.oci.tar localhost/battchem:latest
+	apptainer build --force build/battchem.sif oci-archive://build/battchem.oci.tar
+
+demo: setup
+	$(RUN) mpirun -n $(NP) battchem run $(DEMO_INPUT) -o $(DEMO_OUT)
+
+test: setup
+	$(RUN) $(PYTEST) -m "not slow" --timeout=900 tests
+	$(RUN) mpirun -n $(NP) $(PYTEST) -m "mpi and not slow" --timeout=900 tests
+
+test-serial: setup
+	$(RUN) $(PYTEST) -m "not slow" --timeout=900 tests
+
+test-mpi: setup
+	$(RUN) mpirun -n $(NP) $(PYTEST) -m "mpi and not slow" --timeout=900 tests
+
+test-all: setup
+	$(RUN) $(PYTEST) --timeout=3600 tests
+	$(RUN) mpirun -n $(NP) $(PYTEST) -m mpi --timeout=3600 tests
+
+# Regenerate the committed gold outputs (review the diff before committing!).
+gold: setup
+	$(RUN) python3 tests/regression/make_gold.py
+
+bench: setup
+	$(RUN) python3 benchmarks/run_all.py
+
+shell: setup
+	$(RUN) bash
+
+clean:
+	rm -rf out .scratch build .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# also drop the image and the JIT cache
+distclean: clean
+	-podman rmi -f localhost/battchem:latest
+	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/battchem-image

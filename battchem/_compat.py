@@ -1,0 +1,65 @@
+"""Every dolfinx-version-dependent call in one place.
+
+battchem targets dolfinx 0.9 (Debian trixie). dolfinx 0.10 renamed ``dolfinx.io.gmshio`` to
+``dolfinx.io.gmsh`` and made ``model_to_mesh`` return a ``MeshData`` object; moving forward should
+only need changes here.
+"""
+
+from __future__ import annotations
+
+import dolfinx
+import dolfinx.fem.petsc  # noqa: F401  (registers the petsc submodule)
+import dolfinx.mesh
+
+try:  # dolfinx >= 0.10
+    from dolfinx.io import gmsh as _gmshio  # type: ignore[attr-defined]
+except ImportError:  # dolfinx 0.9
+    from dolfinx.io import gmshio as _gmshio
+
+DOLFINX_VERSION = dolfinx.__version__
+
+
+def model_to_mesh(model, comm, rank: int, gdim: int):
+    """gmsh model on ``rank`` -> (mesh, cell_tags, facet_tags), distributed over ``comm``."""
+    out = _gmshio.model_to_mesh(model, comm, rank, gdim=gdim)
+    if isinstance(out, tuple):
+        return out[0], out[1], out[2]
+    return out.mesh, out.cell_tags, out.facet_tags  # dolfinx >= 0.10
+
+
+def refine_uniform(mesh):
+    """Uniformly refine ``mesh``; returns (mesh, parent_cell, parent_facet).
+
+    Children stay on the rank of their parent (no repartitioning): the parent was balanced, so the
+    refinement is too, and tag transfer (which works on rank-local parent indices) stays valid.
+    """
+    mesh.topology.create_entities(1)
+    option = dolfinx.mesh.RefinementOption.parent_cell_and_facet
+    return dolfinx.mesh.refine(mesh, None, partitioner=None, option=option)
+
+
+def transfer_facet_tags(tags, refined_mesh, parent_cell, parent_facet):
+    """Facet tags of a parent mesh carried to its refinement."""
+    from dolfinx.cpp.refinement import transfer_facet_meshtag
+
+    fdim = refined_mesh.topology.dim - 1
+    refined_mesh.topology.create_entities(fdim)
+    refined_mesh.topology.create_connectivity(fdim, refined_mesh.topology.dim)
+    cpp_tags = transfer_facet_meshtag(tags._cpp_object, refined_mesh.topology._cpp_object,
+                                      parent_cell, parent_facet)
+    return dolfinx.mesh.meshtags(refined_mesh, fdim, cpp_tags.indices, cpp_tags.values)
+
+
+def transfer_cell_tags(tags, refined_mesh, parent_cell, parent_facet):
+    """Cell tags of a parent mesh carried to its refinement."""
+    from dolfinx.cpp.refinement import transfer_cell_meshtag
+
+    tdim = refined_mesh.topology.dim
+    cpp_tags = transfer_cell_meshtag(tags._cpp_object, refined_mesh.topology._cpp_object,
+                                     parent_cell)
+    return dolfinx.mesh.meshtags(refined_mesh, tdim, cpp_tags.indices, cpp_tags.values)
+
+
+def petsc_vec(function):
+    """The PETSc vector wrapping a Function's dof array."""
+    return function.x.petsc_vec

@@ -1,0 +1,146 @@
+"""Command line: ``battchem run | list | show | check | plot``.
+
+Exit codes: 0 completed (or a problem-specific stop such as sand_time_reached), 1 run failed,
+2 invalid input or usage, 3 interrupted (SIGTERM; a checkpoint was written, rerun with --restart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="battchem", description="Battery electro-chemo-mechanics with FEniCSx.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run an input file")
+    r.add_argument("input", help="YAML input")
+    r.add_argument("-o", "--outdir", help="output directory (default: out/<input name>)")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override an input value, e.g. --set geometry.refine=1 (repeatable)")
+    r.add_argument("--restart", action="store_true", help="continue from OUTDIR/checkpoint")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    r.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    sub.add_parser("list", help="list the problems")
+
+    s = sub.add_parser("show", help="print the full default input of a problem, with units and sources")
+    s.add_argument("problem")
+
+    c = sub.add_parser("check", help="validate an input without running it")
+    c.add_argument("input")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    c.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    pl = sub.add_parser("plot", help="(re)draw the pictures of an output directory")
+    pl.add_argument("outdir")
+    pl.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.debug:
+        os.environ["BATTCHEM_DEBUG"] = "1"
+    from battchem.config import ConfigError
+
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        _error(f"input error: {exc}")
+        if args.debug:
+            raise
+        return EXIT_INPUT
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        return EXIT_FAILED
+
+
+def _error(message: str) -> None:
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        print(f"battchem: {message}", file=sys.stderr, flush=True)
+
+
+def _dispatch(args) -> int:
+    if args.command == "list":
+        return _list()
+    if args.command == "show":
+        return _show(args.problem)
+    if args.command == "check":
+        return _check(args.input, args.overrides)
+    if args.command == "plot":
+        return _plot(args.outdir)
+    return _run(args)
+
+
+def _list() -> int:
+    from battchem import problems
+
+    for name in problems.names():
+        print(f"{name:20s} {problems.get(name).summary}")
+    return 0
+
+
+def _show(name: str) -> int:
+    from battchem import problems
+    from battchem.config import ConfigError, commented_yaml
+
+    try:
+        cls = problems.get(name)
+    except KeyError as exc:
+        raise ConfigError(exc.args[0]) from None
+    config = cls.default_config()
+    print(f"# Default input of battchem problem '{name}': {cls.summary}.")
+    print("# SI units. Comments give [unit], meaning, allowed range and the source of material values.")
+    print(commented_yaml(config, cls.sources(config)))
+    return 0
+
+
+def _check(path: str, overrides: list[str]) -> int:
+    from battchem.driver import load_config
+
+    config = load_config(path, overrides)
+    print(f"{path}: valid {config.problem} input")
+    return 0
+
+
+def _run(args) -> int:
+    from mpi4py import MPI
+
+    from battchem.driver import run
+
+    result = run(args.input, args.outdir, args.overrides, restart=args.restart, quiet=args.quiet)
+    if result.status == "failed":
+        _error(f"run failed: {result.manifest.get('message', '')} (outputs so far kept in {result.outdir})")
+        return EXIT_FAILED
+    if result.status == "interrupted":
+        return EXIT_INTERRUPTED
+    if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots"):
+        print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))
+    return 0
+
+
+def _plot(outdir: str) -> int:
+    from battchem.driver import replot
+
+    paths = replot(Path(outdir))
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        for p in paths:
+            print(p)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Collective evaluation helpers: integrals, extrema and point values of Functions."""
+
+from __future__ import annotations
+
+import numpy as np
+from dolfinx import fem, geometry
+from mpi4py import MPI
+
+
+def integral(form, comm: MPI.Comm) -> float:
+    """Value of a scalar form summed over ranks (pass a compiled form to avoid recompiling)."""
+    compiled = form if isinstance(form, fem.Form) else fem.form(form)
+    return comm.allreduce(fem.assemble_scalar(compiled), op=MPI.SUM)
+
+
+def owned_values(f: fem.Function, dofs: np.ndarray | None = None) -> np.ndarray:
+    """Owned dof values of ``f`` (optionally only ``dofs``, local block indices), per component."""
+    V = f.function_space
+    bs = V.dofmap.index_map_bs
+    n = V.dofmap.index_map.size_local
+    values = f.x.array.reshape(-1, bs)
+    if dofs is None:
+        return values[:n]
+    dofs = dofs[dofs < n]
+    return values[dofs]
+
+
+def extrema(f: fem.Function, dofs: np.ndarray | None = None) -> tuple[float, float]:
+    """(min, max) of the dof values of ``f`` over all ranks (restricted to ``dofs`` if given)."""
+    v = owned_values(f, dofs)
+    lo = float(v.min()) if v.size else np.inf
+    hi = float(v.max()) if v.size else -np.inf
+    comm = f.function_space.mesh.comm
+    return comm.allreduce(lo, op=MPI.MIN), comm.allreduce(hi, op=MPI.MAX)
+
+
+def probe(f: fem.Function, points: np.ndarray) -> np.ndarray:
+    """Values of ``f`` at ``points`` (n x 3), identical on every rank; NaN outside the mesh."""
+    mesh = f.function_space.mesh
+    comm = mesh.comm
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    tree = geometry.bb_tree(mesh, mesh.topology.dim)
+    candidates = geometry.compute_collisions_points(tree, points)
+    colliding = geometry.compute_colliding_cells(mesh, candidates, points)
+    vs = int(np.prod(f.function_space.value_shape)) if f.function_space.value_shape else 1
+    local = np.full((len(points), vs), np.nan)
+    idx, cells = [], []
+    for i in range(len(points)):
+        links = colliding.links(i)
+        if len(links):
+            idx.append(i)
+            cells.append(links[0])
+    if idx:
+        local[idx] = f.eval(points[idx], np.array(cells, dtype=np.int32)).reshape(len(idx), vs)
+    gathered = comm.allgather(local)
+    out = np.full_like(local, np.nan)
+    for g in gathered:  # first rank that found a point wins (values agree on shared facets)
+        mask = np.isnan(out[:, 0]) & ~np.isnan(g[:, 0])
+        out[mask] = g[mask]
+    return out[:, 0] if vs == 1 else out
+
+
+def nearest_dof(V: fem.FunctionSpace, point, restrict: np.ndarray | None = None) -> np.ndarray:
+    """Local index (on the owning rank; empty elsewhere) of the dof nearest to ``point``.
+
+    Ties are broken by the global index, so exactly one dof is chosen whatever the partition.
+    """
+    comm = V.mesh.comm
+    n = V.dofmap.index_map.size_local
+    x = V.tabulate_dof_coordinates()[:n]
+    candidates = np.arange(n) if restrict is None else restrict[restrict < n]
+    if candidates.size:
+        d = np.linalg.norm(x[candidates] - np.asarray(point)[None, :], axis=1)
+        k = int(np.argmin(d))
+        gidx = V.dofmap.index_map.local_to_global(np.array([candidates[k]], dtype=np.int32))[0]
+        mine = (round(float(d[k]), 12), int(gidx))
+    else:
+        mine = (np.inf, -1)
+    best = min(comm.allgather(mine))
+    if best[1] < 0:
+        raise ValueError(f"no dof near {point}")
+    if mine == best and candidates.size:
+        return np.array([candidates[k]], dtype=np.int32)
+    return np.zeros(0, dtype=np.int32)

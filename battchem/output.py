@@ -1,0 +1,283 @@
+"""The output directory: config.yaml, manifest.json, series.csv, fields/ (VTX), checkpoint/.
+
+Rank 0 writes the small text files; VTX and adios4dolfinx checkpoints are written collectively by
+all ranks (parallel ADIOS2 writers), so outputs do not depend on the number of ranks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+from mpi4py import MPI
+
+MARKERS = ("manifest.json", "config.yaml", "series.csv")
+
+
+class OutputError(RuntimeError):
+    """The output directory cannot be used."""
+
+
+def prepare_directory(path: Path, comm: MPI.Comm, *, keep: bool = False) -> Path:
+    """Create ``path``; an earlier battchem output there is replaced unless ``keep`` (restart).
+
+    A non-empty directory that is not a battchem output is never touched.
+    """
+    path = Path(path).resolve()
+    error = None
+    if comm.rank == 0:
+        try:
+            if path.exists() and not path.is_dir():
+                raise OutputError(f"output path {path} exists and is not a directory")
+            if path.is_dir() and any(path.iterdir()) and not keep:
+                if not any((path / m).exists() for m in MARKERS):
+                    raise OutputError(f"refusing to write into {path}: not empty and not a battchem output")
+                for child in path.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            path.mkdir(parents=True, exist_ok=True)
+            (path / "fields").mkdir(exist_ok=True)
+        except OSError as exc:
+            error = f"cannot create output directory {path}: {exc.strerror}"
+        except OutputError as exc:
+            error = str(exc)
+    error = comm.bcast(error, root=0)
+    if error:
+        raise OutputError(error)
+    return path
+
+
+def write_yaml(path: Path, data: dict, comm: MPI.Comm, header: str = "") -> None:
+    if comm.rank == 0:
+        text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+        path.write_text(header + text)
+
+
+def write_json(path: Path, data: dict, comm: MPI.Comm) -> None:
+    if comm.rank == 0:
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+        tmp.replace(path)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj)}")
+
+
+# --------------------------------------------------------------------------------------------
+# series.csv
+
+
+class SeriesWriter:
+    """Appends one row per accepted step to series.csv; header cells are ``name [unit]``."""
+
+    def __init__(self, path: Path, columns: list[tuple[str, str]], comm: MPI.Comm, *, resume_step: int | None = None):
+        self.path = Path(path)
+        self.columns = columns
+        self.names = [n for n, _ in columns]
+        self.comm = comm
+        if comm.rank != 0:
+            return
+        header = [f"{n} [{u}]" if u else n for n, u in columns]
+        if resume_step is not None and self.path.exists():
+            rows = read_series_rows(self.path)
+            keep = [r for r in rows if int(float(r[0])) <= resume_step]
+            with self.path.open("w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows(keep)
+        else:
+            with self.path.open("w", newline="") as f:
+                csv.writer(f).writerow(header)
+
+    def append(self, values: dict[str, float]) -> None:
+        if self.comm.rank != 0:
+            return
+        missing = [n for n in self.names if n not in values]
+        if missing:
+            raise KeyError(f"series row misses {missing}")
+        row = [_fmt(values[n]) for n in self.names]
+        with self.path.open("a", newline="") as f:
+            csv.writer(f).writerow(row)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"{float(value):.12g}"
+
+
+def read_series_rows(path: Path) -> list[list[str]]:
+    with Path(path).open() as f:
+        rows = list(csv.reader(f))
+    return rows[1:]
+
+
+def read_series(path: Path) -> dict[str, np.ndarray]:
+    """series.csv -> {column name (without unit): array}."""
+    with Path(path).open() as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = [r for r in reader if r]
+    names = [h.split(" [")[0] for h in header]
+    data = np.array([[float(v) for v in r] for r in rows]) if rows else np.zeros((0, len(names)))
+    return {n: data[:, i] for i, n in enumerate(names)}
+
+
+def series_units(path: Path) -> dict[str, str]:
+    with Path(path).open() as f:
+        header = next(csv.reader(f))
+    out = {}
+    for h in header:
+        name, _, unit = h.partition(" [")
+        out[name] = unit.rstrip("]")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fields and checkpoints
+
+
+class FieldWriter:
+    """VTX (ADIOS2 .bp) output of same-element Functions, readable by ParaView."""
+
+    def __init__(self, path: Path, functions: list, comm: MPI.Comm):
+        from dolfinx.io import VTXWriter
+
+        self.path = Path(path)
+        self.writer = VTXWriter(comm, str(self.path), functions, engine="BP4")
+        self.times: list[float] = []
+
+    def write(self, t: float) -> None:
+        if self.times and abs(self.times[-1] - t) <= 1e-14 * max(1.0, abs(t)):
+            return
+        self.writer.write(float(t))
+        self.times.append(float(t))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Checkpoint:
+    """Restart data: mesh, tags and state Functions (adios4dolfinx) plus a JSON of scalars.
+
+    Each write replaces the previous checkpoint atomically (written to ``checkpoint.new`` and
+    renamed), so a run killed while writing keeps the last complete one.
+    """
+
+    def __init__(self, folder: Path, comm: MPI.Comm):
+        self.folder = Path(folder)
+        self.comm = comm
+
+    @property
+    def exists(self) -> bool:
+        return (self.folder / "state.json").exists()
+
+    def write(self, mesh_data, functions: dict, scalars: dict) -> None:
+        import adios4dolfinx
+
+        tmp = self.folder.with_name(self.folder.name + ".new")
+        if self.comm.rank == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+        self.comm.barrier()
+        bp = tmp / "state.bp"
+        adios4dolfinx.write_mesh(bp, mesh_data.mesh)
+        if mesh_data.facet_tags is not None:
+            mesh_data.facet_tags.name = "facet_tags"
+            adios4dolfinx.write_meshtags(bp, mesh_data.mesh, mesh_data.facet_tags, meshtag_name="facet_tags")
+        if mesh_data.cell_tags is not None:
+            mesh_data.cell_tags.name = "cell_tags"
+            adios4dolfinx.write_meshtags(bp, mesh_data.mesh, mesh_data.cell_tags, meshtag_name="cell_tags")
+        for name, f in functions.items():
+            adios4dolfinx.write_function(bp, f, name=name, time=0.0)
+        meta = {"scalars": scalars, "cell_names": mesh_data.cell_names,
+                "facet_names": mesh_data.facet_names, "functions": list(functions),
+                "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        write_json(tmp / "state.json", meta, self.comm)
+        self.comm.barrier()
+        if self.comm.rank == 0:
+            old = self.folder.with_name(self.folder.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.folder.exists():
+                self.folder.rename(old)
+            tmp.rename(self.folder)
+            shutil.rmtree(old, ignore_errors=True)
+        self.comm.barrier()
+
+    def read_meta(self) -> dict:
+        return json.loads((self.folder / "state.json").read_text())
+
+    def read_mesh(self):
+        """The checkpointed mesh with its tags, distributed over ``comm``."""
+        import adios4dolfinx
+        from dolfinx.mesh import GhostMode
+
+        from battchem.mesh import MeshData
+
+        meta = self.read_meta()
+        bp = self.folder / "state.bp"
+        msh = adios4dolfinx.read_mesh(bp, self.comm, ghost_mode=GhostMode.none)
+        tdim = msh.topology.dim
+        msh.topology.create_entities(tdim - 1)
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        facet_tags = adios4dolfinx.read_meshtags(bp, msh, meshtag_name="facet_tags") if meta["facet_names"] else None
+        cell_tags = adios4dolfinx.read_meshtags(bp, msh, meshtag_name="cell_tags") if meta["cell_names"] else None
+        return MeshData(msh, cell_tags, facet_tags, meta["cell_names"], meta["facet_names"])
+
+    def read_functions(self, functions: dict) -> None:
+        import adios4dolfinx
+
+        bp = self.folder / "state.bp"
+        for name, f in functions.items():
+            adios4dolfinx.read_function(bp, f, name=name, time=0.0)
+            f.x.scatter_forward()
+
+
+# --------------------------------------------------------------------------------------------
+# Progress on the terminal
+
+
+class Progress:
+    """Rank-0 progress: an updating line on a TTY, plain lines (throttled) otherwise."""
+
+    def __init__(self, comm: MPI.Comm, every_seconds: float = 2.0, stream=None):
+        self.enabled = comm.rank == 0
+        self.stream = stream or sys.stdout
+        self.tty = self.enabled and self.stream.isatty()
+        self.every = every_seconds
+        self._last = -np.inf
+        self._width = 0
+
+    def update(self, text: str, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self.tty:
+            pad = max(0, self._width - len(text))
+            self.stream.write("\r" + text + " " * pad)
+            self._width = len(text)
+            self.stream.flush()
+        elif force or now - self._last >= self.every:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            self._last = now
+
+    def line(self, text: str) -> None:
+        """A permanent line (ends an updating line first)."""
+        if not self.enabled:
+            return
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self._width = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()

@@ -1,0 +1,10 @@
+"""Registered physics problems. ``get(name)`` returns the class; ``names()`` lists them."""
+
+from __future__ import annotations
+
+from battchem.problems.base import Problem, StepResult, get, names, register
+
+# Importing a problem module registers it.
+from battchem.problems import particle_fracture  # noqa: E402,F401
+
+__all__ = ["Problem", "StepResult", "get", "names", "register"]

@@ -1,0 +1,375 @@
+"""PETSc solvers: one SNES wrapper for every nonlinear (and linear) variational problem, a KSP
+wrapper for projections, default options per block, and the staggered (partitioned) loop.
+
+Each subproblem has its own options prefix (``transport_``, ``mechanics_``, ``damage_`` ...), so
+any PETSc option can be changed from the input (``solver.petsc_options``) or the command line
+(``PETSC_OPTIONS='-mechanics_ksp_type gmres'``). Matrices, vectors, KSPs and preconditioners live
+as long as the solver: linear blocks whose operator does not change are assembled and factorised
+(or AMG-set-up) once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import ufl
+from dolfinx import fem, la
+from dolfinx.fem import petsc as fem_petsc
+from petsc4py import PETSc
+
+
+# --------------------------------------------------------------------------------------------
+# Default options
+
+
+def global_size(V: fem.FunctionSpace) -> int:
+    """Number of global unknowns of V."""
+    return V.dofmap.index_map.size_global * V.dofmap.index_map_bs
+
+
+def default_options(block: str, n_global: int, settings) -> dict[str, object]:
+    """Default PETSc options for a block.
+
+    ``block`` is ``elasticity`` (SPD, vector; CG + GAMG with the rigid-body near-nullspace),
+    ``diffusion`` (SPD scalar; CG + BoomerAMG), ``advection_diffusion`` (nonsymmetric scalar;
+    GMRES + BoomerAMG), ``nonsymmetric`` (GMRES + GAMG) or ``mass`` (CG + Jacobi). Small problems
+    (``settings.linear_solver`` auto and fewer than ``settings.direct_max_dofs`` unknowns) use
+    MUMPS LU, except mass matrices which Jacobi-CG solves in a few iterations at any size.
+    """
+    choice = settings.linear_solver
+    direct = choice == "direct" or (choice == "auto" and n_global <= settings.direct_max_dofs)
+    if block == "mass":
+        return {"ksp_type": "cg", "pc_type": "jacobi", "ksp_rtol": min(settings.rtol, 1e-10),
+                "ksp_atol": 1e-30, "ksp_max_it": 500}
+    if direct:
+        return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+    common = {"ksp_rtol": settings.rtol, "ksp_atol": 1e-30, "ksp_max_it": 1000}
+    if block == "elasticity":
+        return {"ksp_type": "cg", "pc_type": "gamg", "pc_gamg_coarse_eq_limit": 1000,
+                "mg_levels_ksp_type": "chebyshev", "mg_levels_pc_type": "jacobi",
+                "mg_levels_ksp_max_it": 2, **common}
+    if block == "diffusion":
+        return {"ksp_type": "cg", "pc_type": "hypre", "pc_hypre_type": "boomeramg", **common}
+    if block == "advection_diffusion":
+        return {"ksp_type": "gmres", "pc_type": "hypre", "pc_hypre_type": "boomeramg", **common}
+    if block == "nonsymmetric":
+        return {"ksp_type": "gmres", "ksp_gmres_restart": 100, "pc_type": "gamg", **common}
+    raise ValueError(f"unknown block type {block!r}")
+
+
+def _set_options(prefix: str, options: dict[str, object]) -> None:
+    opts = PETSc.Options()
+    for key, value in options.items():
+        name = f"{prefix}{key}"
+        if value is None:
+            opts[name] = ""
+        elif isinstance(value, bool):
+            opts[name] = "true" if value else "false"
+        else:
+            opts[name] = value
+
+
+def rigid_body_modes(V: fem.FunctionSpace) -> PETSc.NullSpace:
+    """Orthonormalised rigid-body modes of a 2-D or 3-D vector space (AMG near-nullspace)."""
+    index_map = V.dofmap.index_map
+    bs = V.dofmap.index_map_bs
+    n_local = index_map.size_local
+    x = V.tabulate_dof_coordinates()[:n_local]
+    gdim = V.mesh.geometry.dim
+    if bs != gdim:
+        raise ValueError("rigid_body_modes needs a vector space with one component per dimension")
+    n_modes = 3 if gdim == 2 else 6
+    basis = [la.vector(index_map, bs=bs, dtype=PETSc.ScalarType) for _ in range(n_modes)]
+    arrays = [b.array.reshape(-1, bs) for b in basis]
+    for i in range(gdim):
+        arrays[i][:n_local, i] = 1.0  # translations
+    if gdim == 2:
+        arrays[2][:n_local, 0] = -x[:, 1]
+        arrays[2][:n_local, 1] = x[:, 0]
+    else:
+        arrays[3][:n_local, 0] = -x[:, 1]
+        arrays[3][:n_local, 1] = x[:, 0]
+        arrays[4][:n_local, 0] = x[:, 2]
+        arrays[4][:n_local, 2] = -x[:, 0]
+        arrays[5][:n_local, 2] = x[:, 1]
+        arrays[5][:n_local, 1] = -x[:, 2]
+    la.orthonormalize(basis)
+    vecs = [b.petsc_vec for b in basis]
+    ns = PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)
+    ns._battchem_keepalive = basis  # the PETSc vectors view these arrays
+    return ns
+
+
+# --------------------------------------------------------------------------------------------
+# Solve statistics
+
+
+@dataclass
+class SolveReport:
+    """Outcome of one solve."""
+
+    converged: bool
+    iterations: int = 0  # Newton (or staggered) iterations
+    krylov: int = 0  # Krylov iterations, summed
+    reason: str = ""
+    seconds: float = 0.0
+
+    def __add__(self, other: SolveReport) -> SolveReport:
+        return SolveReport(self.converged and other.converged, self.iterations + other.iterations,
+                           self.krylov + other.krylov, other.reason or self.reason,
+                           self.seconds + other.seconds)
+
+
+@dataclass
+class SolverStatistics:
+    """Totals per solver prefix, for the manifest."""
+
+    solves: int = 0
+    failures: int = 0
+    iterations: int = 0
+    krylov: int = 0
+    seconds: float = 0.0
+
+    def add(self, report: SolveReport) -> None:
+        self.solves += 1
+        self.failures += 0 if report.converged else 1
+        self.iterations += report.iterations
+        self.krylov += report.krylov
+        self.seconds += report.seconds
+
+
+# --------------------------------------------------------------------------------------------
+# SNES wrapper
+
+
+class NonlinearSolver:
+    """Solve F(u; v) = 0 for ``u`` with PETSc SNES.
+
+    Parameters
+    ----------
+    F : residual form, linear in the test function.
+    u : the unknown Function (initial guess on entry, solution on exit).
+    bcs : Dirichlet conditions (values are taken from their Functions/Constants at solve time).
+    J : Jacobian form (default: Gateaux derivative of F).
+    prefix : PETSc options prefix, e.g. ``"transport_"``.
+    options : PETSc options (without prefix) for SNES, KSP and PC.
+    linear : the residual is affine in u: one Krylov solve per call (``snes_type ksponly``).
+    jacobian_key : callable returning a hashable that changes whenever the Jacobian does; when
+        given, the matrix is reassembled (and the preconditioner rebuilt) only on a change.
+    near_nullspace : PETSc NullSpace attached to the matrix for AMG (rigid-body modes).
+    bounds : (lower, upper) Functions for a variational inequality (``snes_type vinewtonrsls``).
+    """
+
+    def __init__(self, F, u: fem.Function, bcs: Sequence[fem.DirichletBC] = (), J=None, *,
+                 prefix: str, options: dict[str, object] | None = None, linear: bool = False,
+                 jacobian_key: Callable[[], Hashable] | None = None,
+                 near_nullspace: PETSc.NullSpace | None = None,
+                 bounds: tuple[fem.Function, fem.Function] | None = None):
+        self.u = u
+        self.bcs = list(bcs)
+        self.prefix = prefix
+        self.linear = linear
+        self._jacobian_key = jacobian_key
+        self._assembled_key: object = _UNSET
+        if J is None:
+            J = ufl.derivative(F, u, ufl.TrialFunction(u.function_space))
+        self.L = fem.form(F)
+        self.a = fem.form(J)
+        self.A = fem_petsc.create_matrix(self.a)
+        if near_nullspace is not None:
+            self.A.setNearNullSpace(near_nullspace)
+            self._near_nullspace = near_nullspace
+        self.b = fem_petsc.create_vector(self.L)
+        self.x = u.x.petsc_vec.copy()
+        self.stats = SolverStatistics()
+
+        comm = u.function_space.mesh.comm
+        snes = PETSc.SNES().create(comm)
+        snes.setOptionsPrefix(prefix)
+        base = {"snes_type": "ksponly" if linear else "newtonls",
+                "snes_linesearch_type": "bt" if not linear else None,
+                "snes_error_if_not_converged": False, "ksp_error_if_not_converged": False}
+        if bounds is not None:
+            base["snes_type"] = "vinewtonrsls"
+            base["snes_linesearch_type"] = "basic"
+        merged = {k: v for k, v in {**base, **(options or {})}.items() if v is not None}
+        self.options = merged
+        _set_options(prefix, merged)
+        snes.setFunction(self._residual, self.b)
+        snes.setJacobian(self._jacobian, self.A, self.A)
+        if bounds is not None:
+            snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
+            self._bounds = bounds
+        snes.setFromOptions()
+        snes.getKSP().setFromOptions()
+        self.snes = snes
+
+    # SNES callbacks ---------------------------------------------------------------------
+    def _residual(self, snes, x, b):
+        x.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+        x.copy(self.u.x.petsc_vec)
+        self.u.x.scatter_forward()
+        with b.localForm() as b_local:
+            b_local.set(0.0)
+        fem_petsc.assemble_vector(b, self.L)
+        fem_petsc.apply_lifting(b, [self.a], bcs=[self.bcs], x0=[x], alpha=-1.0)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        fem_petsc.set_bc(b, self.bcs, x, -1.0)
+
+    def _jacobian(self, snes, x, A, P):
+        if self._jacobian_key is not None:
+            key = self._jacobian_key()
+            if key == self._assembled_key:
+                return
+            self._assembled_key = key
+        A.zeroEntries()
+        fem_petsc.assemble_matrix(A, self.a, bcs=self.bcs)
+        A.assemble()
+
+    def invalidate(self) -> None:
+        """Force reassembly of the Jacobian at the next solve."""
+        self._assembled_key = _UNSET
+
+    # ------------------------------------------------------------------------------------
+    def solve(self) -> SolveReport:
+        """Solve from the current ``u``; on failure ``u`` holds the last iterate."""
+        t0 = time.perf_counter()
+        self.u.x.petsc_vec.copy(self.x)
+        try:
+            self.snes.solve(None, self.x)
+            reason = self.snes.getConvergedReason()
+            ksp_reason = self.snes.getKSP().getConvergedReason()
+        except PETSc.Error as exc:  # e.g. a factorisation failing on a singular matrix
+            reason, ksp_reason = -1, 0
+            self._error = str(exc)
+        self.x.copy(self.u.x.petsc_vec)
+        self.u.x.scatter_forward()
+        converged = reason > 0 and ksp_reason >= 0
+        if converged and not self.linear:
+            converged = bool(np.isfinite(self.snes.getFunctionNorm()))
+        report = SolveReport(converged, self.snes.getIterationNumber(),
+                             self.snes.getLinearSolveIterations(),
+                             "" if converged else _reason_name(reason, ksp_reason),
+                             time.perf_counter() - t0)
+        self.stats.add(report)
+        return report
+
+    def destroy(self) -> None:
+        for obj in (self.snes, self.A, self.b, self.x):
+            obj.destroy()
+
+
+_UNSET = object()
+
+
+def _reason_name(snes_reason: int, ksp_reason: int) -> str:
+    snes_names = {v: k for k, v in vars(PETSc.SNES.ConvergedReason).items() if isinstance(v, int)}
+    ksp_names = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
+    text = f"SNES {snes_names.get(snes_reason, snes_reason)}"
+    if ksp_reason < 0:
+        text += f", KSP {ksp_names.get(ksp_reason, ksp_reason)}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# KSP wrapper for projections
+
+
+class Projector:
+    """L2 projections onto one space with the mass matrix assembled and set up once.
+
+    For each registered target p and expression e, solves ∫ p q w dx = ∫ e q w dx with CG +
+    Jacobi (the mass matrix is well conditioned at every mesh size).
+    """
+
+    def __init__(self, V: fem.FunctionSpace, weight, dx, *, prefix: str, settings):
+        import ufl as _ufl
+
+        p, q = _ufl.TrialFunction(V), _ufl.TestFunction(V)
+        self.V, self.weight, self.dx = V, weight, dx
+        self.a = fem.form(_ufl.inner(p, q) * weight * dx)
+        self.A = fem_petsc.assemble_matrix(self.a)
+        self.A.assemble()
+        self.targets: dict[str, tuple[fem.Function, fem.Form]] = {}
+        self.b = None
+        ksp = PETSc.KSP().create(V.mesh.comm)
+        ksp.setOptionsPrefix(prefix)
+        user = (getattr(settings, "petsc_options", {}) or {}).get(prefix.rstrip("_"), {})
+        _set_options(prefix, {**default_options("mass", global_size(V), settings), **user})
+        ksp.setOperators(self.A)
+        ksp.setFromOptions()
+        self.ksp = ksp
+        self.stats = SolverStatistics()
+
+    def add(self, target: fem.Function, expr) -> fem.Function:
+        """Register ``target`` as the projection of ``expr``; returns ``target``."""
+        import ufl as _ufl
+
+        q = _ufl.TestFunction(self.V)
+        L = fem.form(_ufl.inner(expr, q) * self.weight * self.dx)
+        self.targets[target.name] = (target, L)
+        if self.b is None:
+            self.b = fem_petsc.create_vector(L)
+        return target
+
+    def project(self, name: str | None = None) -> SolveReport:
+        """Update one target (or all of them) from its expression."""
+        report = SolveReport(True)
+        for key, (target, L) in self.targets.items():
+            if name is not None and key != name:
+                continue
+            t0 = time.perf_counter()
+            with self.b.localForm() as b_local:
+                b_local.set(0.0)
+            fem_petsc.assemble_vector(self.b, L)
+            self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            self.ksp.solve(self.b, target.x.petsc_vec)
+            target.x.scatter_forward()
+            reason = self.ksp.getConvergedReason()
+            r = SolveReport(reason > 0, 0, self.ksp.getIterationNumber(),
+                            "" if reason > 0 else f"projection KSP reason {reason}",
+                            time.perf_counter() - t0)
+            self.stats.add(r)
+            report = report + r
+        return report
+
+
+# --------------------------------------------------------------------------------------------
+# Staggered (partitioned) iterations
+
+
+@dataclass
+class StaggeredResult:
+    """Outcome of a staggered loop."""
+
+    converged: bool
+    iterations: int
+    report: SolveReport
+    errors: list[float] = field(default_factory=list)
+
+
+def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], float], *,
+              tol: float, max_iterations: int, min_iterations: int = 1) -> StaggeredResult:
+    """Alternate the ``stages`` (each one solve, fields frozen in the others) until ``error()``,
+    evaluated after each sweep, falls below ``tol``; stops early when a stage fails."""
+    total = SolveReport(True)
+    errors: list[float] = []
+    for k in range(1, max_iterations + 1):
+        for stage in stages:
+            report = stage()
+            total = total + report
+            if not report.converged:
+                return StaggeredResult(False, k, total, errors)
+        errors.append(error())
+        if not np.isfinite(errors[-1]):
+            total.converged = False
+            total.reason = "staggered error is not finite"
+            return StaggeredResult(False, k, total, errors)
+        if k >= min_iterations and errors[-1] <= tol:
+            return StaggeredResult(True, k, total, errors)
+    total.converged = False
+    total.reason = f"staggered loop not converged in {max_iterations} iterations (error {errors[-1]:.2e})"
+    return StaggeredResult(False, max_iterations, total, errors)
