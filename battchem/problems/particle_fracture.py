@@ -1,0 +1,566 @@
+"""particle_fracture: lithium diffusion and diffusion-induced stress in an active particle.
+
+Unknowns: Li concentration c [mol/m³] and displacement u [m] (damage comes with the phase-field
+extension). PHYSICS.md §1:
+
+    ∂c/∂t + ∇·J = 0,   J = −D ∇c + (D Ω c / RT) ∇σ_h          (two-way; −D ∇c one-way)
+    J·n = ± i / F on the particle surface                       (galvanostatic; + extraction)
+    ∇·σ = 0,  σ = C : (ε(u) − (Ω/3)(c − c_ref) I),  σ·n = 0 on the surface
+
+Geometries: ``sphere_1d`` (radial, spherical symmetry), ``disk`` (2-D plane strain),
+``sphere_axisym`` (axisymmetric (r, z) quadrant), ``sphere`` (3-D octant or full sphere). Rigid-body
+modes are removed by symmetry planes or, for full geometries, by six (3-D) or three (2-D) point
+constraints that do not over-constrain the body.
+
+Each step: c from the mass balance (backward Euler) → u from equilibrium → σ_h projected; with
+two-way coupling these repeat (staggered) until c stops changing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import ufl
+from dolfinx import fem
+from mpi4py import MPI
+from petsc4py import PETSc
+from pydantic import model_validator
+
+from battchem import evaluation
+from battchem import mesh as bmesh
+from battchem.config import BaseConfig, Model, Q, SteppingConfig
+from battchem.materials import FARADAY, GAS_CONSTANT, INTERCALATION_MATERIALS, intercalation_material
+from battchem.physics import mechanics, transport
+from battchem.physics.coordinates import CoordinateSystem
+from battchem.problems.base import Problem, StepResult, register
+from battchem.solvers import (NonlinearSolver, Projector, default_options, global_size, rigid_body_modes,
+                              staggered)
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+class Geometry(Model):
+    """Particle shape and mesh."""
+
+    kind: Literal["sphere_1d", "disk", "sphere_axisym", "sphere"] = Q(
+        "sphere", "-", "sphere_1d (radial), disk (2-D plane strain), sphere_axisym, sphere (3-D)")
+    radius: float | None = Q(None, "m", "particle radius (null: the material set's radius)", gt=0)
+    mesh_size: float = Q(0.15, "-", "element size of the gmsh mesh relative to the radius", gt=0, le=1)
+    refine: int = Q(0, "-", "uniform parallel refinements after gmsh (each halves h)", ge=0, le=6)
+    symmetry: Literal["reduced", "full"] = Q(
+        "reduced", "-", "reduced: octant (sphere), quadrant (disk, axisymmetric); full: whole section")
+    degree: int = Q(1, "-", "polynomial degree of c and u", ge=1, le=2)
+    grading: float = Q(1.0, "-", "sphere_1d: size ratio of the centre to the surface element", ge=1, le=100)
+
+
+class Material(Model):
+    """Intercalation material; values not given are taken from the named set."""
+
+    name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)})")
+    E: float = Q(None, "Pa", "Young's modulus", gt=0)
+    nu: float = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
+    Omega: float = Q(None, "m^3/mol", "partial molar volume of Li")
+    D: float = Q(None, "m^2/s", "Li diffusivity", gt=0)
+    c_max: float = Q(None, "mol/m^3", "maximum Li concentration", gt=0)
+    temperature: float = Q(298.15, "K", "temperature", gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_set(cls, data):
+        if not isinstance(data, dict):
+            return data
+        name = data.get("name", "LiMn2O4_Zhang2007")
+        if name not in INTERCALATION_MATERIALS:
+            raise ValueError(f"unknown material set {name!r} (allowed: {', '.join(INTERCALATION_MATERIALS)})")
+        values = intercalation_material(name).as_dict()
+        values.pop("radius", None)
+        return {**values, **{k: v for k, v in data.items() if v is not None}, "name": name}
+
+
+class Coupling(Model):
+    """Chemo-mechanical coupling."""
+
+    mode: Literal["one_way", "two_way"] = Q(
+        "one_way", "-", "one_way: concentration drives stress; two_way: stress also drives the flux")
+    c_ref: float | None = Q(None, "mol/m^3", "stress-free concentration (null: the initial one)", ge=0)
+
+
+class Segment(Model):
+    """One step of the operating protocol."""
+
+    direction: Literal["insertion", "extraction", "rest"] = Q(
+        "insertion", "-", "insertion (lithiation), extraction (delithiation) or rest")
+    c_rate: float | None = Q(None, "1/h", "current as a C-rate: i = c_max F (V/A) C / 3600 s", gt=0)
+    current_density: float | None = Q(None, "A/m^2", "current density magnitude on the surface", gt=0)
+    duration: float | None = Q(None, "s", "segment length", gt=0)
+    until_soc: float | None = Q(None, "-", "end the segment at this state of charge", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _complete(self):
+        currents = [v for v in (self.c_rate, self.current_density) if v is not None]
+        if self.direction == "rest":
+            if currents:
+                raise ValueError("a rest segment carries no current (remove c_rate/current_density)")
+            if self.duration is None or self.until_soc is not None:
+                raise ValueError("a rest segment needs a duration (and no until_soc)")
+        else:
+            if len(currents) != 1:
+                raise ValueError("give exactly one of c_rate or current_density")
+            if (self.duration is None) == (self.until_soc is None):
+                raise ValueError("give exactly one of duration or until_soc")
+        return self
+
+
+class Operation(Model):
+    """Galvanostatic protocol: segments repeated ``cycles`` times from a uniform initial state."""
+
+    soc_initial: float = Q(0.0, "-", "initial uniform state of charge c/c_max", ge=0, le=1)
+    segments: list[Segment] = Q([Segment(direction="insertion", c_rate=1.0, until_soc=0.9)], "-",
+                                "protocol segments")
+    cycles: int = Q(1, "-", "repetitions of the segment list", ge=1, le=10000)
+    stop_at_surface_limit: bool = Q(
+        True, "-", "end a segment early when the surface concentration reaches c_max (insertion) "
+        "or 0 (extraction), as a voltage cut-off would")
+
+    @model_validator(mode="after")
+    def _soc_targets(self):
+        if not self.segments:
+            raise ValueError("segments: at least one segment is needed")
+        soc = self.soc_initial
+        for k, seg in enumerate(self.segments * min(self.cycles, 2)):
+            if seg.until_soc is None:
+                continue
+            i = k % len(self.segments)
+            if seg.direction == "insertion" and seg.until_soc <= soc:
+                raise ValueError(f"segments[{i}].until_soc = {seg.until_soc}: insertion must end above "
+                                 f"the state of charge at its start ({soc:g})")
+            if seg.direction == "extraction" and seg.until_soc >= soc:
+                raise ValueError(f"segments[{i}].until_soc = {seg.until_soc}: extraction must end below "
+                                 f"the state of charge at its start ({soc:g})")
+            soc = seg.until_soc
+        return self
+
+
+class ParticleConfig(BaseConfig):
+    """Input of the particle_fracture problem."""
+
+    problem: Literal["particle_fracture"] = Q("particle_fracture", "-", "problem name")
+    geometry: Geometry = Geometry()
+    material: Material = Material()
+    coupling: Coupling = Coupling()
+    operation: Operation = Operation()
+    stepping: SteppingConfig = SteppingConfig(dt_initial=1.0, dt_min=1e-3, dt_max=60.0, target_change=0.02)
+
+    @model_validator(mode="after")
+    def _geometry_rules(self):
+        g = self.geometry
+        if g.kind in ("sphere_1d", "sphere_axisym") and g.symmetry == "full":
+            raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
+        if g.kind == "sphere_1d" and g.refine:
+            raise ValueError("geometry.refine: sphere_1d meshes are set by mesh_size (refine must be 0)")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry bookkeeping
+
+_COORDINATES = {"sphere_1d": "spherical_1d", "disk": "plane_strain",
+                "sphere_axisym": "axisymmetric", "sphere": "cartesian_3d"}
+# volume/area ratio of the whole particle (sets the current of a C-rate)
+_VOLUME_TO_AREA = {"sphere_1d": 1 / 3, "disk": 1 / 2, "sphere_axisym": 1 / 3, "sphere": 1 / 3}
+
+
+def _symmetry_factor(kind: str, symmetry: str) -> float:
+    """Whole particle / meshed part (integrals already carry 2πr or 4πr² where needed)."""
+    if symmetry == "full" or kind == "sphere_1d":
+        return 1.0
+    return {"disk": 4.0, "sphere_axisym": 2.0, "sphere": 8.0}[kind]
+
+
+@register
+class ParticleFracture(Problem):
+    """Diffusion-induced stress in a particle (phase-field damage: next stage)."""
+
+    name = "particle_fracture"
+    summary = "Li diffusion with stress coupling and diffusion-induced stress in active particles"
+    Config = ParticleConfig
+
+    @classmethod
+    def sources(cls, config):
+        mat = intercalation_material(config.material.name).sources()
+        return {"material": mat}
+
+    # ------------------------------------------------------------------------------------
+    @property
+    def radius(self) -> float:
+        g, m = self.config.geometry, self.config.material
+        return g.radius if g.radius is not None else intercalation_material(m.name).values["radius"].value
+
+    def build_mesh(self):
+        g = self.config.geometry
+        R = self.radius
+        reduced = g.symmetry == "reduced"
+        snap = {"surface": bmesh.onto_sphere(R)}
+        if g.kind == "sphere_1d":
+            n = max(2, int(round(1.0 / g.mesh_size)))
+            return bmesh.from_geo("interval", {"L": 1.0, "n": n, "grading": g.grading ** (1.0 / max(n - 1, 1))},
+                                  self.comm, 1, scale=R)
+        if g.kind in ("disk", "sphere_axisym"):
+            return bmesh.from_geo("disk", {"R": 1.0, "h": g.mesh_size * 2**g.refine, "quarter": int(reduced)},
+                                  self.comm, 2, scale=R, refine=g.refine, snap=snap)
+        return bmesh.from_geo("sphere", {"R": 1.0, "h": g.mesh_size * 2**g.refine, "octant": int(reduced)},
+                              self.comm, 3, scale=R, refine=g.refine, snap=snap)
+
+    # ------------------------------------------------------------------------------------
+    def setup(self, md):
+        cfg = self.config
+        g, mat = cfg.geometry, cfg.material
+        self.md = md
+        msh = md.mesh
+        self.cs = cs = CoordinateSystem(msh, _COORDINATES[g.kind])
+        self.factor = _symmetry_factor(g.kind, g.symmetry)
+        dx, ds_surface = ufl.Measure("dx", domain=msh), md.ds("surface")
+        self.dx, self.ds_surface = dx, ds_surface
+        w = cs.weight
+
+        # parameters
+        self.RT = GAS_CONSTANT * mat.temperature
+        self.c_initial = cfg.operation.soc_initial * mat.c_max
+        c_ref = cfg.coupling.c_ref if cfg.coupling.c_ref is not None else self.c_initial
+        E, nu, Omega, D = mat.E, mat.nu, mat.Omega, mat.D
+        two_way = cfg.coupling.mode == "two_way"
+
+        # unknowns
+        Vc = fem.functionspace(msh, ("Lagrange", g.degree))
+        Vu = fem.functionspace(msh, ("Lagrange", g.degree, cs.displacement_shape))
+        self.Vc, self.Vu = Vc, Vu
+        self.c = fem.Function(Vc, name="concentration")
+        self.c_old = fem.Function(Vc, name="concentration_old")
+        self.c_iter = fem.Function(Vc, name="concentration_previous_iterate")
+        self.u = fem.Function(Vu, name="displacement")
+        self.u_old = fem.Function(Vu, name="displacement_old")
+        for f in (self.c, self.c_old):
+            f.x.array[:] = self.c_initial
+        self.sigma_h = fem.Function(Vc, name="hydrostatic_stress")
+        self.hoop = fem.Function(Vc, name="hoop_stress")
+        self.radial = fem.Function(Vc, name="radial_stress")
+        self.von_mises = fem.Function(Vc, name="von_mises_stress")
+        self.sigma1 = fem.Function(Vc, name="max_principal_stress")
+        self.dt = fem.Constant(msh, PETSc.ScalarType(1.0))
+        self.outflow = fem.Constant(msh, PETSc.ScalarType(0.0))  # j·n [mol/(m² s)], + extraction
+
+        # mechanics: ∫ σ(ε(u) − ε*(c)) : ε(v) w dx = 0
+        eps_e = cs.strain(self.u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+        self.stress = mechanics.elastic_stress(eps_e, E, nu)
+        v = ufl.TestFunction(Vu)
+        F_u = mechanics.equilibrium_residual(self.stress, v, cs, dx)
+        s = cfg.solver
+        n_u = global_size(Vu)
+        opts_u = {**default_options("elasticity", n_u, s), **s.petsc_options.get("mechanics", {})}
+        nns = rigid_body_modes(Vu) if (cs.displacement_shape and opts_u.get("pc_type") == "gamg") else None
+        self.mech_solver = NonlinearSolver(F_u, self.u, self._mechanics_bcs(), prefix="mechanics_",
+                                           options=opts_u, linear=True, jacobian_key=lambda: 0,
+                                           near_nullspace=nns)
+
+        # transport: ∫ (c − c_n)/Δt q w − ∫ J·∇q w + ∫ j_out q w ds = 0
+        q = ufl.TestFunction(Vc)
+        flux = transport.stress_coupled_flux(self.c, D, self.sigma_h if two_way else None, Omega, self.RT)
+        F_c = transport.mass_balance_residual(self.c, self.c_old, q, self.dt, flux, w, dx,
+                                              outflow=self.outflow, ds=ds_surface)
+        block = "advection_diffusion" if two_way else "diffusion"
+        opts_c = {**default_options(block, global_size(Vc), s), **s.petsc_options.get("transport", {})}
+        key = None if two_way else (lambda: float(self.dt.value))
+        self.transport_solver = NonlinearSolver(F_c, self.c, [], prefix="transport_", options=opts_c,
+                                                linear=True, jacobian_key=key)
+
+        # derived stresses, L2-projected onto the concentration space; nonlinear stress measures
+        # (sqrt, acos) would make UFL pick a very high quadrature degree, so fix it: exact for
+        # the polynomial part (degree k stresses times a degree-k test function times r or r²)
+        qdeg = 2 * g.degree + {"spherical_1d": 2, "axisymmetric": 1}.get(cs.kind, 0)
+        dxq = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": qdeg})
+        dsq = md.ds("surface")(metadata={"quadrature_degree": qdeg})
+        self.projector = Projector(Vc, w, dxq, prefix="projection_", settings=s)
+        self.projector.add(self.sigma_h, mechanics.hydrostatic_stress(self.stress))
+        self.projector.add(self.hoop, mechanics.hoop_stress(self.stress, cs))
+        self.projector.add(self.radial, mechanics.radial_stress(self.stress, cs))
+        self.projector.add(self.von_mises, mechanics.von_mises_stress(self.stress))
+        self.projector.add(self.sigma1, mechanics.max_principal_stress(self.stress))
+
+        # quantities of interest (compiled once)
+        self.volume = evaluation.integral(w * dx, self.comm)
+        self.surface_area = evaluation.integral(w * ds_surface, self.comm)
+        self.forms = {
+            "c_integral": fem.form(self.c * w * dx),
+            "c_surface": fem.form(self.c * w * ds_surface),
+            "hoop_surface": fem.form(mechanics.hoop_stress(self.stress, cs) * w * dsq),
+            "energy": fem.form(mechanics.strain_energy_density(eps_e, E, nu) * w * dxq),
+        }
+        fdim = msh.topology.dim - 1
+        self.surface_dofs = fem.locate_dofs_topological(Vc, fdim, md.facets("surface"))
+
+        # protocol state
+        self._segment = 0
+        self._segment_start = 0.0
+        self._segment_end: float | None = None
+        self._finished_at: float | None = None
+        self._pending_events: list[str] = []
+        self._peak: dict | None = None
+        self._begin_segment(0.0)
+
+        self.mech_solver.solve()
+        self.projector.project()
+
+    # boundary conditions ------------------------------------------------------------------
+    def _mechanics_bcs(self):
+        g, md, Vu = self.config.geometry, self.md, self.Vu
+        fdim = md.mesh.topology.dim - 1
+        zero = PETSc.ScalarType(0.0)
+        if g.kind == "sphere_1d":
+            dofs = fem.locate_dofs_topological(Vu, fdim, md.facets("centre"))
+            return [fem.dirichletbc(zero, dofs, Vu)]
+        bcs = []
+        if g.symmetry == "reduced":
+            # u_x = 0 on x = 0 (the axis r = 0 in axisymmetry), u_y = 0 on y = 0, u_z = 0 on z = 0
+            planes = ["symmetry_x", "symmetry_y"] + (["symmetry_z"] if g.kind == "sphere" else [])
+            for i, name in enumerate(planes):
+                dofs = fem.locate_dofs_topological(Vu.sub(i), fdim, md.facets(name))
+                bcs.append(fem.dirichletbc(zero, dofs, Vu.sub(i)))
+            return bcs
+        # full section: pin the centre; in 2-D stop the rotation with u_y = 0 at (R, 0); in 3-D
+        # with u_x = u_y = 0 at the pole (0, 0, R) and u_y = 0 at the surface node nearest (R, 0, 0)
+        R = self.radius
+        gdim = md.mesh.geometry.dim
+        constraints = [((0.0, 0.0, 0.0), range(gdim))]
+        if gdim == 2:
+            constraints.append(((R, 0.0, 0.0), [1]))
+        else:
+            constraints += [((0.0, 0.0, R), [0, 1]), ((R, 0.0, 0.0), [1])]
+        for point, comps in constraints:
+            for i in comps:
+                Vi, _ = Vu.sub(i).collapse()
+                local = evaluation.nearest_dof(Vi, np.array(point))
+                xyz = Vi.tabulate_dof_coordinates()[local] if len(local) else np.zeros((0, 3))
+                xyz = [x for part in self.comm.allgather(xyz) for x in part][0]
+                dofs = fem.locate_dofs_geometrical(
+                    (Vu.sub(i), Vi), lambda x, p=xyz: np.linalg.norm(x.T - p[None, :], axis=1) < 1e-9 * R)
+                bcs.append(fem.dirichletbc(zero, dofs[0], Vu.sub(i)))
+        return bcs
+
+    # protocol -------------------------------------------------------------------------------
+    def _segments(self):
+        op = self.config.operation
+        return op.segments * op.cycles
+
+    def _current_density(self, seg) -> float:
+        """Magnitude of the surface current density [A/m²] of a segment."""
+        if seg.direction == "rest":
+            return 0.0
+        if seg.current_density is not None:
+            return seg.current_density
+        mat = self.config.material
+        v_over_a = _VOLUME_TO_AREA[self.config.geometry.kind] * self.radius
+        return mat.c_max * FARADAY * v_over_a * seg.c_rate / 3600.0
+
+    def _begin_segment(self, t: float) -> None:
+        """Set the surface flux of the current segment and its nominal end time."""
+        segs = self._segments()
+        seg = segs[self._segment]
+        i = self._current_density(seg)
+        sign = {"insertion": -1.0, "extraction": 1.0, "rest": 0.0}[seg.direction]
+        self.outflow.value = sign * i / FARADAY
+        self._segment_start = t
+        if seg.duration is not None:
+            self._segment_end = t + seg.duration
+        else:
+            # galvanostatic: d(soc)/dt = −j_out A / (V c_max) exactly, so the end time is known
+            rate = -self.outflow.value * self.surface_area / (self.volume * self.config.material.c_max)
+            self._segment_end = t + (seg.until_soc - self.soc()) / rate
+
+    def end_time(self) -> float:
+        if self._finished_at is not None:
+            return self._finished_at
+        segs = self._segments()
+        end = self._segment_end
+        for seg in segs[self._segment + 1:]:
+            if seg.duration is not None:
+                end += seg.duration
+            else:  # estimate from the nominal state of charge path
+                end += abs(seg.until_soc - 0.5) * 3600.0 / max(seg.c_rate or 1.0, 1e-9) + 1.0
+        return end
+
+    def milestones(self) -> list[float]:
+        return [self._segment_end, self.end_time()]
+
+    def soc(self) -> float:
+        return evaluation.integral(self.forms["c_integral"], self.comm) / (self.volume * self.config.material.c_max)
+
+    # one step ----------------------------------------------------------------------------------
+    def advance(self, t, dt):
+        self.dt.value = dt
+        if self.config.coupling.mode == "one_way":
+            report = self.transport_solver.solve()
+            if report.converged:
+                report = report + self.mech_solver.solve()
+            if report.converged:
+                report = report + self.projector.project("hydrostatic_stress")
+            stagger = 1
+        else:
+            scale = self.config.material.c_max
+
+            def transport_stage():
+                self.c_iter.x.array[:] = self.c.x.array
+                return self.transport_solver.solve()
+
+            def mechanics_stage():
+                r = self.mech_solver.solve()
+                return r + self.projector.project("hydrostatic_stress") if r.converged else r
+
+            def change():
+                d = self.c.x.array - self.c_iter.x.array
+                n = self.Vc.dofmap.index_map.size_local
+                local = float(np.abs(d[:n]).max()) if n else 0.0
+                return self.comm.allreduce(local, op=MPI.MAX) / scale
+
+            s = self.config.solver
+            res = staggered([transport_stage, mechanics_stage], change, tol=s.stagger_tol,
+                            max_iterations=s.stagger_max_it)
+            report, stagger = res.report, res.iterations
+        if not report.converged:
+            return StepResult(report, stagger)
+        n = self.Vc.dofmap.index_map.size_local
+        local = float(np.abs(self.c.x.array[:n] - self.c_old.x.array[:n]).max()) if n else 0.0
+        change = self.comm.allreduce(local, op=MPI.MAX) / self.config.material.c_max
+        retry = self._surface_limit_retry(dt)
+        return StepResult(report, stagger, change, retry_dt=retry)
+
+    def _surface_limit_retry(self, dt: float) -> float | None:
+        """A shorter step that lands on the surface-concentration limit, when this one overshot."""
+        if not self.config.operation.stop_at_surface_limit:
+            return None
+        direction = self._segments()[self._segment].direction
+        if direction == "rest":
+            return None
+        c_max = self.config.material.c_max
+        lo, hi = evaluation.extrema(self.c, self.surface_dofs)
+        lo_old, hi_old = evaluation.extrema(self.c_old, self.surface_dofs)
+        tol = 1e-3 * c_max
+        if direction == "insertion" and hi > c_max + tol:
+            frac = (c_max - hi_old) / max(hi - hi_old, 1e-300)
+        elif direction == "extraction" and lo < -tol:
+            frac = (0.0 - lo_old) / min(lo - lo_old, -1e-300)
+        else:
+            return None
+        return max(0.05, min(0.95, frac)) * dt
+
+    def accept(self, t_new):
+        self.c_old.x.array[:] = self.c.x.array
+        self.u_old.x.array[:] = self.u.x.array
+        self.projector.project()
+        segs = self._segments()
+        seg = segs[self._segment]
+        ended = abs(t_new - self._segment_end) <= 1e-9 * max(1.0, t_new)
+        reason = "reached its end"
+        if not ended and self.config.operation.stop_at_surface_limit and seg.direction != "rest":
+            lo, hi = evaluation.extrema(self.c, self.surface_dofs)
+            c_max = self.config.material.c_max
+            if (seg.direction == "insertion" and hi >= c_max * (1 - 1e-3)) or \
+               (seg.direction == "extraction" and lo <= 1e-3 * c_max):
+                ended, reason = True, "surface concentration limit reached"
+        if ended:
+            self._pending_events.append(f"segment {self._segment + 1}/{len(segs)} ({seg.direction}) "
+                                        f"{reason} at t = {t_new:.6g} s, soc = {self.soc():.4f}")
+            self._segment += 1
+            if self._segment == len(segs):
+                self._finished_at = t_new
+            else:
+                self._begin_segment(t_new)
+
+    def reject(self):
+        self.c.x.array[:] = self.c_old.x.array
+        self.u.x.array[:] = self.u_old.x.array
+        self.projector.project("hydrostatic_stress")
+
+    def events(self):
+        out, self._pending_events = self._pending_events, []
+        return out
+
+    # outputs ----------------------------------------------------------------------------------
+    def columns(self):
+        energy = "J/m" if self.config.geometry.kind == "disk" else "J"  # per unit thickness in 2-D
+        return [("soc", "-"), ("c_mean", "mol/m^3"), ("c_min", "mol/m^3"), ("c_max", "mol/m^3"),
+                ("c_surface_mean", "mol/m^3"), ("current_density", "A/m^2"),
+                ("sigma_h_max", "Pa"), ("sigma_h_min", "Pa"), ("hoop_surface_mean", "Pa"),
+                ("hoop_surface_max", "Pa"), ("sigma1_max", "Pa"), ("von_mises_max", "Pa"),
+                ("elastic_energy", energy)]
+
+    def quantities(self, t):
+        comm = self.comm
+        c_lo, c_hi = evaluation.extrema(self.c)
+        sh_lo, sh_hi = evaluation.extrema(self.sigma_h)
+        _, hoop_max = evaluation.extrema(self.hoop, self.surface_dofs)
+        _, s1_max = evaluation.extrema(self.sigma1)
+        _, vm_max = evaluation.extrema(self.von_mises)
+        c_mean = evaluation.integral(self.forms["c_integral"], comm) / self.volume
+        c_surf = evaluation.integral(self.forms["c_surface"], comm)
+        q = {
+            "soc": c_mean / self.config.material.c_max, "c_mean": c_mean, "c_min": c_lo, "c_max": c_hi,
+            "c_surface_mean": c_surf / self.surface_area,
+            "current_density": self.outflow.value * FARADAY,
+            "sigma_h_max": sh_hi, "sigma_h_min": sh_lo,
+            "hoop_surface_mean": evaluation.integral(self.forms["hoop_surface"], comm) / self.surface_area,
+            "hoop_surface_max": hoop_max, "sigma1_max": s1_max, "von_mises_max": vm_max,
+            "elastic_energy": self.factor * evaluation.integral(self.forms["energy"], comm),
+        }
+        self._track_peak(t, q)
+        return q
+
+    def _track_peak(self, t, q):
+        """Keep the stress field at the largest surface hoop stress magnitude for the picture."""
+        if self._peak is None or abs(q["hoop_surface_mean"]) > abs(self._peak["value"]):
+            self._peak = {"value": q["hoop_surface_mean"], "time": t,
+                          "hoop": self.hoop.x.array.copy(), "radial": self.radial.x.array.copy(),
+                          "c": self.c.x.array.copy()}
+
+    def progress(self, q):
+        return (f"soc {q['soc']:.3f}  hoop_surf {q['hoop_surface_max'] / 1e6:+.1f} MPa  "
+                f"σh [{q['sigma_h_min'] / 1e6:+.1f}, {q['sigma_h_max'] / 1e6:+.1f}] MPa")
+
+    def output_functions(self):
+        return [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
+
+    def state_functions(self):
+        return {"c": self.c, "u": self.u}
+
+    def state_scalars(self):
+        return {"segment": self._segment, "segment_start": self._segment_start,
+                "segment_end": self._segment_end, "finished_at": self._finished_at}
+
+    def restore_scalars(self, scalars):
+        self.c_old.x.array[:] = self.c.x.array
+        self.u_old.x.array[:] = self.u.x.array
+        self._segment = scalars["segment"]
+        self._finished_at = scalars["finished_at"]
+        if self._segment < len(self._segments()):
+            seg_start, seg_end = scalars["segment_start"], scalars["segment_end"]
+            self._begin_segment(seg_start)
+            self._segment_end = seg_end
+        self.projector.project()
+
+    def solver_statistics(self):
+        return {"transport": self.transport_solver.stats, "mechanics": self.mech_solver.stats,
+                "projection": self.projector.stats}
+
+    def mesh_summary(self):
+        h = self.md.h_range()
+        return {"cells": self.md.num_cells_global(), "h_min": h[0], "h_max": h[1],
+                "dofs": {"c": global_size(self.Vc), "u": global_size(self.Vu)},
+                "radius": self.radius, "symmetry_factor": self.factor}
+
+    def plots(self, outdir: Path):
+        from battchem.problems import particle_plots
+
+        return particle_plots.make_plots(self, Path(outdir))
+
