@@ -18,7 +18,14 @@ def tan_roots(n: int) -> np.ndarray:
     return np.array([brentq(f, k * np.pi + 1e-9, k * np.pi + np.pi / 2 - 1e-12) for k in range(1, n + 1)])
 
 
-def sphere_constant_flux(r, t, *, radius, D, flux_in, c0, n_terms=400):
+def _terms_needed(tau: float) -> int:
+    """Series terms for a truncation error below 1e-17: e^(−λ_n² τ) with λ_n ≈ nπ."""
+    if tau <= 0:
+        return 2000
+    return int(min(2000, max(10, np.ceil(np.sqrt(40.0 / tau) / np.pi) + 2)))
+
+
+def sphere_constant_flux(r, t, *, radius, D, flux_in, c0, n_terms=None):
     """Concentration in a sphere under a constant inward molar flux (Carslaw & Jaeger §9.3):
 
         c − c0 = (j R / D) [3τ + x²/2 − 3/10 − 2 Σ_k sin(λ_k x) / (λ_k² x sin λ_k) e^(−λ_k² τ)],
@@ -28,7 +35,7 @@ def sphere_constant_flux(r, t, *, radius, D, flux_in, c0, n_terms=400):
     """
     x = np.atleast_1d(np.asarray(r, dtype=float)) / radius
     tau = D * t / radius**2
-    lam = tan_roots(n_terms)
+    lam = tan_roots(n_terms or _terms_needed(tau))
     decay = np.exp(-(lam**2) * tau)
     scale = flux_in * radius / D
     xs = np.maximum(x, 1e-12)[:, None]
@@ -44,14 +51,14 @@ def sphere_constant_flux(r, t, *, radius, D, flux_in, c0, n_terms=400):
     return c, mean
 
 
-def cheng_verbrugge_sphere(r, t, *, radius, D, flux_in, c0, E, nu, Omega, c_ref=None, n_terms=400):
+def cheng_verbrugge_sphere(r, t, *, radius, D, flux_in, c0, E, nu, Omega, n_terms=None):
     """Diffusion-induced stresses in an elastic sphere with a traction-free surface under a
     constant inward flux, one-way coupling (Cheng & Verbrugge 2009, J. Power Sources 190, 453):
 
         σ_r = 2ΩE/(3(1−ν)) [A − a(r)],   σ_θ = ΩE/(3(1−ν)) [2A + a(r) − c(r)],
 
-    a(r) = (1/r³) ∫₀^r c r'² dr', A = a(R). Eigenstrain (Ω/3)(c − c_ref), c_ref = c0 by default
-    (the stresses do not depend on c_ref). Returns dict with c, sigma_r, sigma_theta, sigma_h.
+    a(r) = (1/r³) ∫₀^r c r'² dr', A = a(R), eigenstrain (Ω/3)(c − c_ref); the stresses do not
+    depend on c_ref. Returns a dict with c, sigma_r, sigma_theta, sigma_h.
     """
     c, a = sphere_constant_flux(r, t, radius=radius, D=D, flux_in=flux_in, c0=c0, n_terms=n_terms)
     _, A = sphere_constant_flux(np.array([radius]), t, radius=radius, D=D, flux_in=flux_in, c0=c0,

@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="override an input value, e.g. --set geometry.refine=1 (repeatable)")
     r.add_argument("--restart", action="store_true", help="continue from OUTDIR/checkpoint")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    r.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     sub.add_parser("list", help="list the problems")
 
@@ -36,11 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate an input without running it")
     c.add_argument("input")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    c.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     pl = sub.add_parser("plot", help="(re)draw the pictures of an output directory")
     pl.add_argument("outdir")
-    pl.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    pl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 

@@ -9,6 +9,7 @@ naming the key, the value and the allowed range, raised before any mesh is built
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +49,8 @@ class SteppingConfig(Model):
     max_cutbacks: int = Q(10, "-", "consecutive cut-backs before the run stops as failed", ge=0)
     target_change: float | None = Q(None, "-", "largest relative change of the primary field per step "
                                     "(null: no change control)", gt=0)
+    max_steps: int | None = Q(None, "-", "stop (status interrupted, checkpoint written) after this many "
+                              "steps in this job; rerun with --restart to continue", ge=1)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -100,13 +103,31 @@ class BaseConfig(Model):
 # Raw YAML handling
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads 1e9 and 5.e-6 as floats (YAML 1.1 wants 1.0e+9)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
+
+
+def parse_yaml(text: str):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
 def load_yaml(path: str | Path) -> dict:
     """Read an input file; malformed or missing files are ConfigErrors."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"input file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = parse_yaml(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -130,7 +151,7 @@ def apply_overrides(data: dict, overrides: list[str] | None) -> dict:
         if not parts:
             raise ConfigError(f"--set {item!r}: empty key")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
+            value = parse_yaml(text) if text.strip() else None
         except yaml.YAMLError:
             value = text
         node = data

@@ -139,11 +139,13 @@ class _Terminate:
 
 
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
-        comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, quiet: bool = False) -> Result:
+        comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, quiet: bool = False,
+        observer=None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
     Invalid input raises :class:`ConfigError` before anything is built or written. With
-    ``restart`` the run continues from ``outdir/checkpoint``.
+    ``restart`` the run continues from ``outdir/checkpoint``. ``observer(problem, t, step)`` is
+    called (collectively) after every accepted step, for scripting and tests.
     """
     config = load_config(source, overrides)
     outdir = Path(outdir) if outdir is not None else default_outdir(source)
@@ -220,6 +222,7 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
         status = "completed"
         cfg_out = config.output
         forced_dt, event_retries = None, 0
+        first_step = step
         while t < (t_end := problem.end_time()) - 1e-12 * max(1.0, abs(t_end)):
             milestones = sorted(set(problem.milestones()))
             dt, on_milestone = controller.propose(t, milestones)
@@ -250,7 +253,7 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
                 t_new = min(milestones, key=lambda m: abs(m - t_new))
             problem.accept(t_new)
             t, step = t_new, step + 1
-            controller.accepted(dt, result.report.iterations, result.change)
+            controller.accepted(dt, result.effort, result.change)
 
             t0 = time.perf_counter()
             q = problem.quantities(t)
@@ -260,6 +263,8 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
             if (cfg_out.fields_every and step % cfg_out.fields_every == 0) or on_milestone:
                 writer.write(t)
             stop = problem.stop_reason(t)
+            if observer is not None:
+                observer(problem, t, step)
             if cfg_out.checkpoint_every and step % cfg_out.checkpoint_every == 0:
                 save_checkpoint()
             timings["output"] += time.perf_counter() - t0
@@ -272,6 +277,9 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
                 break
             if terminate.requested(comm):
                 status, message = "interrupted", f"terminated by signal at t = {t:.6g} s"
+                break
+            if config.stepping.max_steps and step - first_step >= config.stepping.max_steps:
+                status, message = "interrupted", f"stepping.max_steps = {config.stepping.max_steps} reached"
                 break
         # final outputs -----------------------------------------------------------------
         t0 = time.perf_counter()
@@ -327,7 +335,11 @@ def _banner(config, mesh_data, problem, comm, out) -> str:
 
 def _solver_stats(problem, comm) -> dict:
     stats = {}
-    for prefix, s in getattr(problem, "solver_statistics", lambda: {})().items():
+    try:
+        items = problem.solver_statistics().items()
+    except AttributeError:  # set-up failed before the solvers existed
+        items = []
+    for prefix, s in items:
         stats[prefix] = {"solves": s.solves, "failures": s.failures, "iterations": s.iterations,
                          "krylov_iterations": s.krylov, "seconds": round(s.seconds, 4)}
     return stats

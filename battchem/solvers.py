@@ -45,7 +45,10 @@ def default_options(block: str, n_global: int, settings) -> dict[str, object]:
         return {"ksp_type": "cg", "pc_type": "jacobi", "ksp_rtol": min(settings.rtol, 1e-10),
                 "ksp_atol": 1e-30, "ksp_max_it": 500}
     if direct:
-        return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        # ICNTL(14): extra workspace for pivots delayed by off-diagonal pivoting (the default 20 %
+        # ran out on the ill-scaled coupled (c, u, σ_h) block)
+        return {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps",
+                "mat_mumps_icntl_14": 200}
     common = {"ksp_rtol": settings.rtol, "ksp_atol": 1e-30, "ksp_max_it": 1000}
     if block == "elasticity":
         return {"ksp_type": "cg", "pc_type": "gamg", "pc_gamg_coarse_eq_limit": 1000,
@@ -97,10 +100,8 @@ def rigid_body_modes(V: fem.FunctionSpace) -> PETSc.NullSpace:
         arrays[5][:n_local, 2] = x[:, 1]
         arrays[5][:n_local, 1] = -x[:, 2]
     la.orthonormalize(basis)
-    vecs = [b.petsc_vec for b in basis]
-    ns = PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)
-    ns._battchem_keepalive = basis  # the PETSc vectors view these arrays
-    return ns
+    vecs = [b.petsc_vec.copy() for b in basis]  # own their memory (the la.Vectors are temporary)
+    return PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,17 +186,19 @@ class NonlinearSolver:
         self.b = fem_petsc.create_vector(self.L)
         self.x = u.x.petsc_vec.copy()
         self.stats = SolverStatistics()
+        self.jacobian_assemblies = 0
 
         comm = u.function_space.mesh.comm
         snes = PETSc.SNES().create(comm)
         snes.setOptionsPrefix(prefix)
         base = {"snes_type": "ksponly" if linear else "newtonls",
-                "snes_linesearch_type": "bt" if not linear else None,
                 "snes_error_if_not_converged": False, "ksp_error_if_not_converged": False}
+        if not linear:
+            base["snes_linesearch_type"] = "bt"
         if bounds is not None:
             base["snes_type"] = "vinewtonrsls"
             base["snes_linesearch_type"] = "basic"
-        merged = {k: v for k, v in {**base, **(options or {})}.items() if v is not None}
+        merged = {**base, **(options or {})}  # a None value is a flag option (-snes_monitor)
         self.options = merged
         _set_options(prefix, merged)
         snes.setFunction(self._residual, self.b)
@@ -228,6 +231,7 @@ class NonlinearSolver:
         A.zeroEntries()
         fem_petsc.assemble_matrix(A, self.a, bcs=self.bcs)
         A.assemble()
+        self.jacobian_assemblies += 1
 
     def invalidate(self) -> None:
         """Force reassembly of the Jacobian at the next solve."""
@@ -237,6 +241,7 @@ class NonlinearSolver:
     def solve(self) -> SolveReport:
         """Solve from the current ``u``; on failure ``u`` holds the last iterate."""
         t0 = time.perf_counter()
+        self.u.x.petsc_vec.stateIncrease()  # u may have been written through numpy (see Projector)
         self.u.x.petsc_vec.copy(self.x)
         try:
             self.snes.solve(None, self.x)
@@ -326,6 +331,10 @@ class Projector:
                 b_local.set(0.0)
             fem_petsc.assemble_vector(self.b, L)
             self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            # numpy writes (interpolate, restores) do not bump the PETSc state of the wrapping Vec,
+            # whose cached values then go stale: zero the guess and mark the Vec as changed
+            target.x.array[:] = 0.0
+            target.x.petsc_vec.stateIncrease()
             self.ksp.solve(self.b, target.x.petsc_vec)
             target.x.scatter_forward()
             reason = self.ksp.getConvergedReason()

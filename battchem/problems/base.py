@@ -52,6 +52,12 @@ class StepResult:
     def converged(self) -> bool:
         return self.report.converged
 
+    @property
+    def effort(self) -> int:
+        """Iterations that measure how hard the step was: staggered iterations when the step was
+        partitioned, Newton iterations otherwise (linear blocks count one each)."""
+        return self.stagger if self.stagger > 1 else self.report.iterations
+
 
 class Problem(abc.ABC):
     """Base class of a physics problem."""
@@ -142,6 +148,10 @@ class Problem(abc.ABC):
     def plots(self, outdir: Path) -> list[Path]:
         """Write PNG pictures of a finished run (rank 0 draws; called on all ranks)."""
         return []
+
+    def solver_statistics(self) -> dict:
+        """SolverStatistics per subproblem prefix, for the manifest."""
+        return {}
 
     def mesh_summary(self) -> dict:
         return {}
