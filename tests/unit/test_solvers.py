@@ -1,0 +1,111 @@
+"""The SNES wrapper, Jacobian reuse, variational-inequality bounds, projection, staggered loop."""
+
+import numpy as np
+import pytest
+import ufl
+from dolfinx import fem, mesh
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from battchem.config import SolverConfig
+from battchem.solvers import NonlinearSolver, Projector, SolveReport, default_options, staggered
+
+SETTINGS = SolverConfig()
+
+
+@pytest.mark.mpi
+def test_newton_on_a_nonlinear_diffusion_problem():
+    """−∇·((1 + u²)∇u) = f with u = 1 + x + 2y: P1 holds u exactly, so Newton must reproduce it
+    up to the nonlinear tolerance and the quadrature of f (degree raised to make that exact)."""
+    msh = mesh.create_unit_square(MPI.COMM_WORLD, 8, 8)
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    x = ufl.SpatialCoordinate(msh)
+    u_exact = 1 + x[0] + 2 * x[1]
+    f = -ufl.div((1 + u_exact**2) * ufl.grad(u_exact))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    F = (1 + u**2) * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx - f * v * ufl.dx(metadata={"quadrature_degree": 6})
+    g = fem.Function(V)
+    g.interpolate(lambda y: 1 + y[0] + 2 * y[1])
+    boundary = mesh.locate_entities_boundary(msh, 1, lambda y: np.full(y.shape[1], True))
+    bc = fem.dirichletbc(g, fem.locate_dofs_topological(V, 1, boundary))
+    solver = NonlinearSolver(F, u, [bc], prefix="test_newton_", options={
+        **default_options("diffusion", 81, SETTINGS), "snes_rtol": 1e-12, "snes_atol": 1e-14})
+    report = solver.solve()
+    assert report.converged and 2 <= report.iterations <= 12
+    err = np.abs(u.x.array - g.x.array).max()
+    assert MPI.COMM_WORLD.allreduce(err, op=MPI.MAX) < 1e-10
+
+
+def test_linear_solver_reuses_its_matrix_until_the_key_changes():
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 6, 6)
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    k = fem.Constant(msh, PETSc.ScalarType(1.0))
+    F = k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx + u * v * ufl.dx - v * ufl.dx
+    solver = NonlinearSolver(F, u, [], prefix="test_reuse_", linear=True, jacobian_key=lambda: float(k.value),
+                             options=default_options("diffusion", 49, SETTINGS))
+    for _ in range(3):
+        assert solver.solve().converged
+    assert solver.jacobian_assemblies == 1
+    assert np.allclose(u.x.array, 1.0)  # −Δu + u = 1 with natural BCs: u = 1
+    k.value = 2.0
+    assert solver.solve().converged
+    assert solver.jacobian_assemblies == 2
+
+
+@pytest.mark.mpi
+def test_variational_inequality_obstacle():
+    """min ∫ ½|u′|² + 10 u on (0, 1), u(0) = u(1) = 0, u ≥ −0.1: contact on [a, 1 − a] with
+    a = √0.02 and u = 5x² − 10 a x before it (smooth fit)."""
+    msh = mesh.create_interval(MPI.COMM_WORLD, 200, [0.0, 1.0])
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    F = ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx + 10.0 * v * ufl.dx
+    ends = mesh.locate_entities_boundary(msh, 0, lambda x: np.isclose(x[0], 0) | np.isclose(x[0], 1))
+    bc = fem.dirichletbc(PETSc.ScalarType(0), fem.locate_dofs_topological(V, 0, ends), V)
+    lower, upper = fem.Function(V), fem.Function(V)
+    lower.x.array[:] = -0.1
+    upper.x.array[:] = 1e3
+    solver = NonlinearSolver(F, u, [bc], prefix="test_vi_", bounds=(lower, upper),
+                             options={**default_options("diffusion", 201, SETTINGS), "snes_rtol": 1e-10})
+    assert solver.solve().converged
+    x = V.tabulate_dof_coordinates()[:, 0]
+    a = np.sqrt(0.02)
+    exact = np.where((x > a) & (x < 1 - a), -0.1, np.where(x <= a, 5 * x**2 - 10 * a * x,
+                                                             5 * (1 - x) ** 2 - 10 * a * (1 - x)))
+    assert u.x.array.min() >= -0.1 - 1e-12
+    # piecewise-linear approximation of a C¹ contact solution: error O(h²) = O(2.5e-5)
+    err = MPI.COMM_WORLD.allreduce(np.abs(u.x.array - exact).max(), op=MPI.MAX)
+    assert err < 1e-4
+
+
+def test_projector_reproduces_a_polynomial_of_its_degree():
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 4, 4)
+    V = fem.functionspace(msh, ("Lagrange", 2))
+    x = ufl.SpatialCoordinate(msh)
+    target = fem.Function(V, name="target")
+    proj = Projector(V, 1, ufl.dx, prefix="test_proj_", settings=SETTINGS)
+    proj.add(target, x[0] ** 2 + 3 * x[1])
+    assert proj.project().converged
+    X = V.tabulate_dof_coordinates()
+    assert np.allclose(target.x.array, X[:, 0] ** 2 + 3 * X[:, 1], atol=1e-8)
+
+
+def test_staggered_loop_converges_and_reports_failure():
+    state = {"a": 0.0, "b": 0.0, "old": np.inf}
+
+    def stage_a():  # a = 1 + b/2
+        state["old"] = state["a"]
+        state["a"] = 1 + state["b"] / 2
+        return SolveReport(True, 1, 2)
+
+    def stage_b():  # b = a/2
+        state["b"] = state["a"] / 2
+        return SolveReport(True, 1, 3)
+
+    res = staggered([stage_a, stage_b], lambda: abs(state["a"] - state["old"]), tol=1e-10, max_iterations=50)
+    assert res.converged and state["a"] == pytest.approx(4 / 3)
+    assert res.report.iterations == 2 * res.iterations and res.report.krylov == 5 * res.iterations
+    state.update(a=0.0, b=0.0)
+    res = staggered([stage_a, stage_b], lambda: abs(state["a"] - state["old"]), tol=1e-10, max_iterations=3)
+    assert not res.converged and "not converged in 3" in res.report.reason
