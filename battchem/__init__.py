@@ -11,7 +11,8 @@ __version__ = "0.1.0"
 def run(config_or_path, outdir=None, overrides=None, **kwargs):
     """Run an input (YAML path, mapping or config) and return a :class:`battchem.driver.Result`.
 
-    ``overrides`` are ``"key.path=value"`` strings, as ``battchem run --set``.
+    ``overrides`` are ``"key.path=value"`` strings, as ``battchem run --set``. Keyword arguments
+    go to :func:`battchem.driver.run` (``comm``, ``restart``, ``quiet``, ``observer``).
     """
     from battchem.driver import run as _run
 

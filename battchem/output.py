@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import sys
 import time
@@ -253,7 +254,11 @@ class Progress:
     def __init__(self, comm: MPI.Comm, every_seconds: float = 2.0, stream=None):
         self.enabled = comm.rank == 0
         self.stream = stream or sys.stdout
-        self.tty = self.enabled and self.stream.isatty()
+        # Open MPI hands each rank a pseudo-terminal even when mpirun's output goes to a file or
+        # pipe, so under a launcher isatty() says nothing: plain lines there, and in CI
+        launched = any(k in os.environ for k in ("OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK"))
+        self.tty = (self.enabled and self.stream.isatty() and not launched
+                    and os.environ.get("TERM", "dumb") != "dumb" and not os.environ.get("CI"))
         self.every = every_seconds
         self._last = -np.inf
         self._width = 0

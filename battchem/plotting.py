@@ -90,7 +90,9 @@ def field_picture(grid, scalar: str, path: Path, *, title: str, bar_title: str, 
     import pyvista
 
     ensure_display()
-    g = grid.copy()
+    # merge the points duplicated across ranks and mirror copies, and draw the outer surface
+    # only (linearised): otherwise coincident internal faces z-fight and speckle the shading
+    g = grid.clean().extract_surface(nonlinear_subdivision=0)
     g.point_data[bar_title] = g.point_data[scalar] / scale
     values = g.point_data[bar_title]
     lim = float(np.nanmax(np.abs(values))) if values.size else 1.0
@@ -98,7 +100,7 @@ def field_picture(grid, scalar: str, path: Path, *, title: str, bar_title: str, 
     plotter = pyvista.Plotter(off_screen=True, window_size=list(window))
     plotter.set_background("white")
     plotter.add_mesh(g, scalars=bar_title, cmap=cmap, clim=clim, show_edges=show_edges,
-                     smooth_shading=True, ambient=0.35, diffuse=0.7, specular=0.1,
+                     smooth_shading=False, ambient=0.45, diffuse=0.6, specular=0.0,
                      edge_color="#555555", line_width=0.3,
                      scalar_bar_args={"title": bar_title, "color": "black", "vertical": True,
                                       "position_x": 0.85, "position_y": 0.15, "height": 0.7,

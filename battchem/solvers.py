@@ -255,10 +255,9 @@ class NonlinearSolver:
         converged = reason > 0 and ksp_reason >= 0
         if converged and not self.linear:
             converged = bool(np.isfinite(self.snes.getFunctionNorm()))
+        why = "" if converged else _reason_name(reason, ksp_reason) + _factor_error(self.snes.getKSP())
         report = SolveReport(converged, self.snes.getIterationNumber(),
-                             self.snes.getLinearSolveIterations(),
-                             "" if converged else _reason_name(reason, ksp_reason),
-                             time.perf_counter() - t0)
+                             self.snes.getLinearSolveIterations(), why, time.perf_counter() - t0)
         self.stats.add(report)
         return report
 
@@ -277,6 +276,17 @@ def _reason_name(snes_reason: int, ksp_reason: int) -> str:
     if ksp_reason < 0:
         text += f", KSP {ksp_names.get(ksp_reason, ksp_reason)}"
     return text
+
+
+def _factor_error(ksp: PETSc.KSP) -> str:
+    """MUMPS INFOG(1), INFOG(2) after a failed factorisation ('' when not applicable)."""
+    if ksp.getConvergedReason() != PETSc.KSP.ConvergedReason.DIVERGED_PCSETUP_FAILED:
+        return ""
+    try:
+        factor = ksp.getPC().getFactorMatrix()
+        return f" (MUMPS INFOG(1) = {factor.getMumpsInfog(1)}, INFOG(2) = {factor.getMumpsInfog(2)})"
+    except PETSc.Error:
+        return ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -281,12 +281,13 @@ class ParticleFracture(Problem):
         block = "advection_diffusion" if two_way else "diffusion"
         opts_c = {**default_options(block, global_size(Vc), s), **s.petsc_options.get("transport", {})}
         key = None if two_way else (lambda: float(self.dt.value))
-        self.transport_solver = NonlinearSolver(F_c, self.c, [], prefix="transport_", options=opts_c,
-                                                linear=True, jacobian_key=key)
         self.volume = evaluation.integral(w * dx, self.comm)
-        self.monolithic = None
+        self.monolithic = self.transport_solver = None
         if two_way and cfg.coupling.solution == "monolithic":
             self.monolithic = self._monolithic_solver(c_ref)
+        else:
+            self.transport_solver = NonlinearSolver(F_c, self.c, [], prefix="transport_",
+                                                    options=opts_c, linear=True, jacobian_key=key)
 
         # derived stresses, L2-projected onto the concentration space; nonlinear stress measures
         # (sqrt, acos) would make UFL pick a very high quadrature degree, so fix it: exact for
@@ -364,7 +365,10 @@ class ParticleFracture(Problem):
         s = cfg.solver
         n = global_size(W)
         direct = s.linear_solver == "direct" or (s.linear_solver == "auto" and n <= s.direct_max_dofs)
-        opts = (default_options("elasticity", 0, s) if direct else
+        # MUMPS threshold pivoting (CNTL(1) = 0.01) delays so many pivots of this ill-scaled block
+        # that the factorisation runs out of workspace on 2 ranks (INFOG(1) = -9) whatever
+        # ICNTL(14); a 1e-6 threshold factorises it, and Newton absorbs the small loss of accuracy
+        opts = ({**default_options("elasticity", 0, s), "mat_mumps_cntl_1": 1e-6} if direct else
                 {"ksp_type": "gmres", "ksp_gmres_restart": 200, "pc_type": "asm", "sub_pc_type": "ilu",
                  "ksp_rtol": s.rtol, "ksp_max_it": 2000})
         # no step-length test: the unknowns span 20 orders (m, mol/m³, Pa), so ‖Δw‖ < stol ‖w‖ says
@@ -628,10 +632,11 @@ class ParticleFracture(Problem):
             self.w_old[:] = self.w.x.array
 
     def solver_statistics(self):
-        stats = {"transport": self.transport_solver.stats, "mechanics": self.mech_solver.stats,
-                 "projection": self.projector.stats}
+        stats = {"mechanics": self.mech_solver.stats, "projection": self.projector.stats}
         if self.monolithic is not None:
             stats["coupled"] = self.monolithic.stats
+        else:
+            stats["transport"] = self.transport_solver.stats
         return stats
 
     def mesh_summary(self):
