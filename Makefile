@@ -29,7 +29,7 @@ image:
 sif: image
 	mkdir -p build
 	podman save --format oci-archive -o build/battchem.oci.tar localhost/battchem:latest
-	apptainer build --force build/battchem.sif oci-archive://build/battchem.oci.tar
+	apptainer build --force build/battchem.sif containers/apptainer.def
 
 demo: setup
 	$(RUN) mpirun -n $(NP) battchem run $(DEMO_INPUT) -o $(DEMO_OUT)
