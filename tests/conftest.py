@@ -20,6 +20,16 @@ def pytest_configure(config):
             config.pluginmanager.unregister(reporter)
 
 
+def pytest_runtest_logreport(report):
+    """Ranks > 0 have no terminal reporter: print their failures, or they would pass unseen."""
+    if MPI.COMM_WORLD.rank > 0 and report.failed:
+        import sys
+
+        sys.stderr.write(f"\n[rank {MPI.COMM_WORLD.rank}] FAILED {report.nodeid} ({report.when})\n"
+                         f"{report.longreprtext}\n")
+        sys.stderr.flush()
+
+
 @pytest.fixture
 def shared_tmp():
     """A temporary folder with the same path on every rank."""
