@@ -165,7 +165,8 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
                       "status": "running", "message": "", "versions": versions(),
                       "git_commit": git_commit(), "mpi_size": comm.size,
                       "host": platform.node(), "started": _iso(started)}
-    previous_manifest = _read_manifest(out) if restart else {}
+    # rank 0 reads and rewrites the manifest just below: other ranks must not read it themselves
+    previous_manifest = comm.bcast(_read_manifest(out) if restart and comm.rank == 0 else {}, root=0)
     manifest["restarts"] = previous_manifest.get("restarts", 0) + (1 if restart else 0)
     if not restart:
         write_yaml(out / "config.yaml", config.model_dump(mode="json"), comm, header)
