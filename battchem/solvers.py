@@ -316,6 +316,7 @@ class Projector:
         _set_options(prefix, {**default_options("mass", global_size(V), settings), **user})
         ksp.setOperators(self.A)
         ksp.setFromOptions()
+        ksp.setInitialGuessNonzero(True)
         self.ksp = ksp
         self.stats = SolverStatistics()
 
@@ -330,11 +331,12 @@ class Projector:
             self.b = fem_petsc.create_vector(L)
         return target
 
-    def project(self, name: str | None = None) -> SolveReport:
-        """Update one target (or all of them) from its expression."""
+    def project(self, name: str | None = None, exclude: Sequence[str] = ()) -> SolveReport:
+        """Update one target (or all of them but ``exclude``) from its expression, starting the
+        Krylov iterations from the target's current values (the previous step's projection)."""
         report = SolveReport(True)
         for key, (target, L) in self.targets.items():
-            if name is not None and key != name:
+            if (name is not None and key != name) or key in exclude:
                 continue
             t0 = time.perf_counter()
             with self.b.localForm() as b_local:
@@ -342,8 +344,7 @@ class Projector:
             fem_petsc.assemble_vector(self.b, L)
             self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
             # numpy writes (interpolate, restores) do not bump the PETSc state of the wrapping Vec,
-            # whose cached values then go stale: zero the guess and mark the Vec as changed
-            target.x.array[:] = 0.0
+            # whose cached norms would then be stale: mark it as changed
             target.x.petsc_vec.stateIncrease()
             self.ksp.solve(self.b, target.x.petsc_vec)
             target.x.scatter_forward()

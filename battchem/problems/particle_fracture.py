@@ -322,8 +322,9 @@ class ParticleFracture(Problem):
         self._peak: dict | None = None
         self._begin_segment(0.0)
 
-        self.mech_solver.solve()
-        self.projector.project()
+        if c_ref != self.c_initial:  # else the particle starts stress free: u = 0, σ = 0
+            self.mech_solver.solve()
+            self.projector.project()
 
     def _monolithic_solver(self, c_ref):
         """Newton on w = (c, u, σ_h) for two-way coupling:
@@ -533,7 +534,7 @@ class ParticleFracture(Problem):
             self.w_old[:] = self.w.x.array
         self.c_old.x.array[:] = self.c.x.array
         self.u_old.x.array[:] = self.u.x.array
-        self.projector.project()
+        self.projector.project(exclude=("hydrostatic_stress",))  # σ_h is current after advance()
         segs = self._segments()
         seg = segs[self._segment]
         ended = abs(t_new - self._segment_end) <= 1e-9 * max(1.0, t_new)
