@@ -10,11 +10,11 @@ DEMO_INPUT ?= problems/demo_particle_sphere_2C.yaml
 DEMO_OUT ?= out/demo
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 
-.PHONY: help setup image sif demo test test-serial test-mpi test-all bench shell clean distclean gold
+.PHONY: help setup image sif demo test test-serial test-mpi test-all bench bench-quick shell clean distclean gold
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "targets: setup image sif demo test test-all test-mpi bench shell clean"
+	@echo "targets: setup image sif demo test test-all test-mpi bench bench-quick shell clean"
 
 # Host tools (podman, mmdebstrap) and the image, unless FEniCSx is already importable here.
 setup:
@@ -54,6 +54,10 @@ gold: setup
 
 bench: setup
 	$(RUN) python3 benchmarks/run_all.py
+
+# one-minute check that the benchmark scripts work (numbers meaningless)
+bench-quick: setup
+	$(RUN) python3 benchmarks/run_all.py --quick
 
 shell: setup
 	$(RUN) bash
