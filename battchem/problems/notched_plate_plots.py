@@ -1,0 +1,66 @@
+"""Pictures of a notched_plate run: force–displacement curve and the damage field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from battchem import plotting
+from battchem.output import read_series
+
+
+def make_plots(problem, outdir: Path) -> list[Path]:
+    """Write plots/force_displacement.png and plots/damage.png (final) and damage_peak.png."""
+    comm = problem.comm
+    folder = outdir / "plots"
+    if comm.rank == 0:
+        folder.mkdir(exist_ok=True)
+    comm.barrier()
+    paths = [_damage_picture(problem, problem.core.d.x.array, folder / "damage.png", "final state"),
+             _damage_picture(problem, problem._peak["damage"], folder / "damage_peak.png",
+                             f"at the peak force, U = {problem._peak['displacement'] * 1e3:.4g} mm")]
+    if comm.rank == 0:
+        paths.append(_curve(problem, outdir / "series.csv", folder / "force_displacement.png"))
+    paths = comm.bcast(paths if comm.rank == 0 else None, root=0)
+    return [p for p in paths if p is not None]
+
+
+def _title(problem, ell: str = "ℓ") -> str:
+    cfg = problem.config
+    f = cfg.fracture
+    return (f"notched plate, {cfg.loading.mode}: {f.model}, {f.split.replace('_', '-')} split, "
+            f"{f.irreversibility.replace('_', ' ')}, {ell} = {f.length_scale * 1e3:.4g} mm, "
+            f"h = {cfg.geometry.h_band * 1e3:.3g} mm")
+
+
+def _damage_picture(problem, values: np.ndarray, path: Path, when: str) -> Path | None:
+    grid = plotting.gather_grid(problem.Vd, {"damage": values})
+    if grid is None:
+        return None
+    grid.points[:, :2] *= 1e3  # mm
+    # VTK's font has no ℓ
+    return plotting.field_picture(grid, "damage", path, title=f"Damage, {_title(problem, 'l')}\n{when}",
+                                  bar_title="damage d [-]", cmap="inferno_r", symmetric=False, view="xy")
+
+
+def _curve(problem, csv: Path, path: Path) -> Path:
+    from battchem.problems.notched_plate import PUBLISHED_TENSION_PEAK, PUBLISHED_TENSION_PEAK_DISPLACEMENT
+
+    s = read_series(csv)
+    b_mm = problem.config.geometry.thickness * 1e3
+    u_mm = s["displacement"] * 1e3
+    force = s["force"] / 1e3 / b_mm  # kN per mm of thickness
+    lines = [(force, "battchem")]
+    if problem.config.loading.mode == "tension":
+        lines.append(([PUBLISHED_TENSION_PEAK * 1e-6], "Miehe et al. 2010 peak (0.70 kN/mm)",
+                      {"x": [PUBLISHED_TENSION_PEAK_DISPLACEMENT * 1e3], "marker": "*", "ms": 12, "ls": "",
+                       "color": "C3"}))
+    gc = problem.config.fracture.Gc
+    ligament = problem.config.geometry.side - problem.config.geometry.notch_length
+    return plotting.curves(path, u_mm, [
+        {"ylabel": "force / thickness [kN/mm]", "lines": lines},
+        {"ylabel": "energy / thickness [J/mm]", "lines": [
+            (s["elastic_energy"] / b_mm, "elastic"), (s["fracture_energy"] / b_mm, "fracture (G_c Γ_ℓ)")],
+         "reference": [(gc * ligament * 1e-3, "G_c × ligament")]},
+    ], xlabel="top-edge displacement U [mm]", title=_title(problem))
