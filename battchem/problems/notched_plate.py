@@ -104,7 +104,9 @@ class PlateStepping(SteppingConfig):
     dt_initial: float = Q(5e-8, "m", "first displacement increment", gt=0)
     dt_min: float = Q(1e-9, "m", "smallest increment (a step that fails at it ends the run)", gt=0)
     dt_max: float = Q(5e-8, "m", "largest displacement increment", gt=0)
-    easy_iterations: int = Q(25, "-", "grow the step when a load step needs at most this many Newton "
+    # Growth is left to target_change: near a growing crack the staggered loop needs tens of
+    # sweeps whatever the step, so an iteration count says nothing about the step size there.
+    easy_iterations: int = Q(10000, "-", "grow the step when a load step needs at most this many Newton "
                              "iterations, summed over the staggered sweeps", ge=1)
     target_change: float | None = Q(0.1, "-", "largest ‖Δd‖∞ per load step (null: no control); a step "
                                     "above twice this is redone smaller", gt=0)

@@ -56,11 +56,10 @@ def _curve(problem, csv: Path, path: Path) -> Path:
         lines.append(([PUBLISHED_TENSION_PEAK * 1e-6], "Miehe et al. 2010 peak (0.70 kN/mm)",
                       {"x": [PUBLISHED_TENSION_PEAK_DISPLACEMENT * 1e3], "marker": "*", "ms": 12, "ls": "",
                        "color": "C3"}))
-    gc = problem.config.fracture.Gc
-    ligament = problem.config.geometry.side - problem.config.geometry.notch_length
-    return plotting.curves(path, u_mm, [
-        {"ylabel": "force / thickness [kN/mm]", "lines": lines},
-        {"ylabel": "energy / thickness [J/mm]", "lines": [
-            (s["elastic_energy"] / b_mm, "elastic"), (s["fracture_energy"] / b_mm, "fracture (G_c Γ_ℓ)")],
-         "reference": [(gc * ligament * 1e-3, "G_c × ligament")]},
-    ], xlabel="top-edge displacement U [mm]", title=_title(problem))
+    energies = {"ylabel": "energy / thickness [J/mm]", "lines": [
+        (s["elastic_energy"] / b_mm, "elastic"), (s["fracture_energy"] / b_mm, "fracture (G_c Γ_ℓ)")]}
+    if problem.config.loading.mode == "tension":  # the crack runs straight through the ligament
+        ligament = problem.config.geometry.side - problem.config.geometry.notch_length
+        energies["reference"] = [(problem.config.fracture.Gc * ligament * 1e-3, "G_c × ligament")]
+    return plotting.curves(path, u_mm, [{"ylabel": "force / thickness [kN/mm]", "lines": lines}, energies],
+                           xlabel="top-edge displacement U [mm]", title=_title(problem))
