@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from pathlib import Path
@@ -45,3 +46,18 @@ def shared_tmp():
 @pytest.fixture
 def comm():
     return MPI.COMM_WORLD
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_collectively():
+    """Under mpirun, free the PETSc objects of a finished test on all ranks at the same point.
+
+    Solvers hold reference cycles (SNES callbacks → the wrapper), so only the cyclic garbage
+    collector frees them, at allocation-dependent moments that differ between ranks; destroying a
+    COMM_WORLD object (a MUMPS factorisation) is collective, and a rank that does it alone, e.g.
+    inside a COMM_SELF run of the next test, aborts the job (PETSc error 59)."""
+    yield
+    if MPI.COMM_WORLD.size > 1:
+        MPI.COMM_WORLD.barrier()
+        gc.collect()
+        MPI.COMM_WORLD.barrier()
