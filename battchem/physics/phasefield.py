@@ -239,3 +239,22 @@ def elastic_threshold(E_eff, Gc, ell, model: str = "AT2"):
     if model == "AT2":
         return 3 * math.sqrt(3.0) / 16 * (E_eff * Gc / ell) ** 0.5
     return (3 * E_eff * Gc / (8 * ell)) ** 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# Initial flaws
+
+
+def flaw_history(distance, Gc, ell, amplification: float = 1e3):
+    """Initial history field of a sharp flaw (Borden et al. 2012, CMAME 217–220, 77, eq. 38):
+
+        H₀ = (B G_c / (4ℓ)) (1 − 2 dist/ℓ)  for dist ≤ ℓ/2,   0 beyond,
+
+    with dist the distance to the flaw line and B = ``amplification``. With AT2 the damage
+    equation then gives d → 2H₀/(2H₀ + G_c/ℓ) ≈ 1 on the flaw and the exp(−dist/ℓ) profile around
+    it. (Plain arithmetic on numpy arrays: interpolate it into a DG0 field.)
+    """
+    import numpy as np
+
+    dist = np.asarray(distance, dtype=float)
+    return np.where(dist <= ell / 2, amplification * Gc / (4 * ell) * (1 - 2 * dist / ell), 0.0)

@@ -83,12 +83,16 @@ class PhaseFieldFracture:
     settings : the input's ``solver`` section.
     bcs_u, bcs_d : Dirichlet conditions (loads through their Constants/Functions).
     elastic_strain : u ↦ elastic strain ε_e (default: ``strain``; subtract eigenstrains here).
+    initial_history : x ↦ H₀ (or a Function), interpolated into DG0: the floor of the damage
+        driving force that seeds initial flaws (Borden et al. 2012, ``pf.flaw_history``):
+        the history field starts at H₀ (``history``), or 𝓗 = max(ψ⁺, H₀) (``variational_inequality``);
+        :meth:`initialise_damage` then solves for the initial damage it sustains.
     """
 
     def __init__(self, Vu: fem.FunctionSpace, Vd: fem.FunctionSpace, strain: Callable, weight, dx, E: float,
                  nu: float, params: FractureInput, settings: SolverConfig, *,
                  bcs_u: Sequence[fem.DirichletBC] = (), bcs_d: Sequence[fem.DirichletBC] = (),
-                 elastic_strain: Callable | None = None):
+                 elastic_strain: Callable | None = None, initial_history: Callable | fem.Function | None = None):
         if Vu.element.basix_element.degree != 1 or Vd.element.basix_element.degree != 1:
             raise ValueError("the phase-field core needs P1 displacement and damage (DG0 history field)")
         msh = Vu.mesh
@@ -120,6 +124,13 @@ class PhaseFieldFracture:
         # damage driving force and irreversibility
         history = p.irreversibility == "history"
         driving = self.H if history else self.psi_plus
+        if initial_history is not None:
+            self.H0 = fem.Function(VH, name="initial_history")
+            self.H0.interpolate(initial_history)
+            self.H_old.x.array[:] = self.H0.x.array
+            self.H.x.array[:] = self.H0.x.array
+            if not history:
+                driving = ufl.max_value(self.psi_plus, self.H0)
         if history:
             points = VH.element.interpolation_points()
             self._history_expr = fem.Expression(pf.history_update(self.H_old, self.psi_plus), points)
@@ -255,6 +266,16 @@ class PhaseFieldFracture:
         result = staggered([displacement_stage, damage_stage], error, tol=s.stagger_tol,
                            max_iterations=s.stagger_max_it)
         return StaggerOutcome(result, self.damage_change())
+
+    def initialise_damage(self) -> SolveReport:
+        """Solve the d-step once at the current u (normally u = 0, so 𝓗 = H₀) and accept it: the
+        initial damage of the flaws becomes d_n (the lower bound of the variational inequality)."""
+        if self.params.irreversibility == "history":
+            self.H.interpolate(self._history_expr)
+        report = self.d_solver.solve()
+        if report.converged:
+            self.accept()
+        return report
 
     def accept(self) -> None:
         """Make the current state the reference of the next step (d_n, H_n, u_n)."""

@@ -1,7 +1,7 @@
 """particle_fracture: lithium diffusion and diffusion-induced stress in an active particle.
 
-Unknowns: Li concentration c [mol/m³] and displacement u [m] (damage comes with the phase-field
-extension). PHYSICS.md §1:
+Unknowns: Li concentration c [mol/m³], displacement u [m] and, with a ``fracture`` section,
+damage d [-]. PHYSICS.md §1:
 
     ∂c/∂t + ∇·J = 0,   J = −D ∇c + (D Ω c / RT) ∇σ_h          (two-way; −D ∇c one-way)
     J·n = ± i / F on the particle surface                       (galvanostatic; + extraction)
@@ -12,7 +12,15 @@ Geometries: ``sphere_1d`` (radial, spherical symmetry), ``disk`` (2-D plane stra
 modes are removed by symmetry planes or, for full geometries, by six (3-D) or three (2-D) point
 constraints that do not over-constrain the body.
 
-Each step: c from the mass balance (backward Euler) → u from equilibrium → σ_h projected; with
+With damage (``fracture``, one-way coupling, P1, disk or 3-D sphere, full section): σ = g(d)
+∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e with ε_e = ε(u) − ε*(c), and per step c first, then the u–d alternate
+minimisation of ``battchem.problems.fracture_core`` at that c (AT1/AT2, split, history or VI).
+Initial flaws (disk: central or radial surface cracks of given length and orientation) seed an
+initial history field (Borden et al. 2012). The step controller bounds ‖Δd‖∞ per step
+(``fracture.target_damage_change``) besides the concentration change, so steps shrink while a
+crack runs; the crack initiation time is the first time Γ_ℓ exceeds its initial value by ℓ^(dim−1).
+
+Each step (no damage): c from the mass balance (backward Euler) → u from equilibrium → σ_h projected; with
 two-way coupling the three fields are solved together by Newton (``coupling.solution:
 monolithic``, with σ_h an unknown: ∫ (σ_h − tr σ/3) p w dx = 0) or alternately until c stops
 changing (``staggered``).
@@ -20,6 +28,7 @@ changing (``staggered``).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -35,8 +44,10 @@ from battchem import mesh as bmesh
 from battchem.config import BaseConfig, Model, Q, SteppingConfig
 from battchem.materials import FARADAY, GAS_CONSTANT, INTERCALATION_MATERIALS, intercalation_material
 from battchem.physics import mechanics, transport
+from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
 from battchem.problems.base import Problem, StepResult, register
+from battchem.problems.fracture_core import FractureInput, PhaseFieldFracture
 from battchem.solvers import (NonlinearSolver, Projector, default_options, global_size, rigid_body_modes,
                               staggered)
 
@@ -152,6 +163,29 @@ class Operation(Model):
         return self
 
 
+class Flaw(Model):
+    """An initial straight flaw in the disk section, seeded as an initial history field."""
+
+    location: Literal["centre", "surface"] = Q(
+        "centre", "-", "centre: a crack through the centre; surface: a radial crack from the surface inward")
+    length: float = Q(0.2, "-", "crack length relative to the radius (centre: total length; surface: "
+                      "depth)", gt=0, lt=1)
+    angle: float = Q(0.0, "deg", "centre: direction of the crack line from the x axis; surface: polar "
+                     "angle of its mouth (the crack is radial)", ge=-360, le=360)
+
+
+class ParticleDamage(FractureInput):
+    """Phase-field fracture of the particle (null: no damage)."""
+
+    Gc: float = Q(2.0, "J/m^2", "critical energy release rate G_c (no verified value for the bundled "
+                  "material sets: give one)", gt=0)
+    length_scale: float = Q(2e-7, "m", "regularisation length ℓ (resolve it: mesh_size × radius ≤ ℓ/2)",
+                            gt=0)
+    flaws: list[Flaw] = Q([], "-", "initial flaws (disk only)")
+    target_damage_change: float = Q(0.1, "-", "largest ‖Δd‖∞ per step: steps shrink while cracks grow "
+                                    "fast; a step above twice this is redone smaller", gt=0, le=1)
+
+
 class ParticleConfig(BaseConfig):
     """Input of the particle_fracture problem."""
 
@@ -161,10 +195,32 @@ class ParticleConfig(BaseConfig):
     coupling: Coupling = Coupling()
     operation: Operation = Operation()
     stepping: SteppingConfig = SteppingConfig(dt_initial=1.0, dt_min=1e-3, dt_max=60.0, target_change=0.02)
+    fracture: ParticleDamage | None = Q(None, "-", "phase-field damage (null: elastic particle)")
 
     @model_validator(mode="after")
     def _geometry_rules(self):
         g = self.geometry
+        f = self.fracture
+        if f is not None:
+            if g.kind not in ("disk", "sphere"):
+                raise ValueError(f"fracture: geometry.kind = {g.kind!r} has no damage yet (allowed: disk, sphere)")
+            if g.degree != 1:
+                raise ValueError(f"geometry.degree = {g.degree}: damage needs P1 fields (allowed: 1)")
+            if g.symmetry != "full":
+                raise ValueError("geometry.symmetry = 'reduced' with fracture: cracks may lie on the "
+                                 "symmetry planes (allowed: full)")
+            if self.coupling.mode != "one_way":
+                raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
+            if f.flaws and g.kind != "disk":
+                raise ValueError("fracture.flaws: initial flaws are implemented for the disk only")
+            R = g.radius if g.radius is not None else \
+                intercalation_material(self.material.name).values["radius"].value
+            h = g.mesh_size / 2**g.refine * R
+            if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
+                warnings.warn(f"fracture.length_scale = {f.length_scale:g} m is smaller than 2 × the element "
+                              f"size {h:g} m (geometry.mesh_size × radius / 2^refine): the mesh does not "
+                              f"resolve the crack (use an element size <= ℓ/2); running anyway",
+                              UserWarning, stacklevel=2)
         if g.kind in ("sphere_1d", "sphere_axisym") and g.symmetry == "full":
             raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
         if g.kind == "sphere_1d" and g.refine:
@@ -190,10 +246,10 @@ def _symmetry_factor(kind: str, symmetry: str) -> float:
 
 @register
 class ParticleFracture(Problem):
-    """Diffusion-induced stress in a particle (phase-field damage: next stage)."""
+    """Diffusion-induced stress in a particle, with optional phase-field damage."""
 
     name = "particle_fracture"
-    summary = "Li diffusion with stress coupling and diffusion-induced stress in active particles"
+    summary = "Li diffusion, diffusion-induced stress and phase-field fracture of active particles"
     Config = ParticleConfig
 
     @classmethod
@@ -261,17 +317,37 @@ class ParticleFracture(Problem):
         self.outflow = fem.Constant(msh, PETSc.ScalarType(0.0))  # j·n [mol/(m² s)], + extraction
 
         # mechanics: ∫ σ(ε(u) − ε*(c)) : ε(v) w dx = 0
-        eps_e = cs.strain(self.u) - mechanics.chemical_strain(self.c, c_ref, Omega)
-        self.stress = mechanics.elastic_stress(eps_e, E, nu)
-        v = ufl.TestFunction(Vu)
-        F_u = mechanics.equilibrium_residual(self.stress, v, cs, dx)
         s = cfg.solver
-        n_u = global_size(Vu)
-        opts_u = {**default_options("elasticity", n_u, s), **s.petsc_options.get("mechanics", {})}
-        nns = rigid_body_modes(Vu) if (cs.displacement_shape and opts_u.get("pc_type") == "gamg") else None
-        self.mech_solver = NonlinearSolver(F_u, self.u, self._mechanics_bcs(), prefix="mechanics_",
-                                           options=opts_u, linear=True, jacobian_key=lambda: 0,
-                                           near_nullspace=nns)
+        self.core = None
+        if cfg.fracture is not None:
+            # with damage: σ = g(d) ∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e, ε_e = ε(u) − ε*(c), and the u–d
+            # alternate minimisation of the fracture core (battchem.problems.fracture_core)
+            def elastic_strain(u):
+                return cs.strain(u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+
+            H0 = self._flaw_history() if cfg.fracture.flaws else None
+            # fixed quadrature degree: UFL would estimate a very high one for the split (√, acos,
+            # conditionals); 2 integrates g(d) (quadratic) times the P1 elastic strain products
+            # (ε(u) cellwise constant, ε*(c) linear) to within the P1 accuracy
+            dx_d = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 2})
+            self.core = PhaseFieldFracture(Vu, fem.functionspace(msh, ("Lagrange", 1)), cs.strain, w, dx_d, E, nu,
+                                           cfg.fracture, s, bcs_u=self._mechanics_bcs(),
+                                           elastic_strain=elastic_strain, initial_history=H0)
+            self.u = self.core.u
+            eps_e = elastic_strain(self.u)
+            self.stress = self.core.stress
+            self.mech_solver = None
+        else:
+            eps_e = cs.strain(self.u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+            self.stress = mechanics.elastic_stress(eps_e, E, nu)
+            v = ufl.TestFunction(Vu)
+            F_u = mechanics.equilibrium_residual(self.stress, v, cs, dx)
+            n_u = global_size(Vu)
+            opts_u = {**default_options("elasticity", n_u, s), **s.petsc_options.get("mechanics", {})}
+            nns = rigid_body_modes(Vu) if (cs.displacement_shape and opts_u.get("pc_type") == "gamg") else None
+            self.mech_solver = NonlinearSolver(F_u, self.u, self._mechanics_bcs(), prefix="mechanics_",
+                                               options=opts_u, linear=True, jacobian_key=lambda: 0,
+                                               near_nullspace=nns)
 
         # transport: ∫ (c − c_n)/Δt q w − ∫ J·∇q w + ∫ j_out q w ds = 0
         q = ufl.TestFunction(Vc)
@@ -308,7 +384,8 @@ class ParticleFracture(Problem):
             "c_integral": fem.form(self.c * w * dx),
             "c_surface": fem.form(self.c * w * ds_surface),
             "hoop_surface": fem.form(mechanics.hoop_stress(self.stress, cs) * w * dsq),
-            "energy": fem.form(mechanics.strain_energy_density(eps_e, E, nu) * w * dxq),
+            "energy": fem.form((mechanics.strain_energy_density(eps_e, E, nu) if self.core is None
+                                else self.core.energy_density) * w * dxq),
         }
         fdim = msh.topology.dim - 1
         self.surface_dofs = fem.locate_dofs_topological(Vc, fdim, md.facets("surface"))
@@ -322,7 +399,19 @@ class ParticleFracture(Problem):
         self._peak: dict | None = None
         self._begin_segment(0.0)
 
-        if c_ref != self.c_initial:  # else the particle starts stress free: u = 0, σ = 0
+        if self.core is not None:
+            report = self.core.initialise_damage()
+            if not report.converged:
+                raise RuntimeError(f"initial damage of the flaws did not converge ({report.reason})")
+            if c_ref != self.c_initial:  # pre-stressed start: equilibrate u and d at c_initial
+                outcome = self.core.solve()
+                if not outcome.converged:
+                    raise RuntimeError(f"initial u-d solve did not converge ({outcome.result.report.reason})")
+                self.core.accept()
+                self.projector.project()
+            self._crack_initial = self.core.crack_measure()
+            self._initiation_time = float("nan")
+        elif c_ref != self.c_initial:  # else the particle starts stress free: u = 0, σ = 0
             self.mech_solver.solve()
             self.projector.project()
 
@@ -467,7 +556,19 @@ class ParticleFracture(Problem):
     # one step ----------------------------------------------------------------------------------
     def advance(self, t, dt):
         self.dt.value = dt
-        if self.config.coupling.mode == "one_way":
+        d_change = None
+        if self.core is not None:  # one-way: c, then the u–d alternate minimisation at that c
+            report = self.transport_solver.solve()
+            stagger = 1
+            if report.converged:
+                f, st = self.config.fracture, self.config.stepping
+                abort = 2.0 * f.target_damage_change if dt > st.dt_min * (1 + 1e-9) else None
+                outcome = self.core.solve(abort_change=abort)
+                report, stagger = report + outcome.result.report, outcome.result.iterations
+                d_change = outcome.change
+            if report.converged:
+                report = report + self.projector.project("hydrostatic_stress")
+        elif self.config.coupling.mode == "one_way":
             report = self.transport_solver.solve()
             if report.converged:
                 report = report + self.mech_solver.solve()
@@ -507,6 +608,11 @@ class ParticleFracture(Problem):
         n = self.Vc.dofmap.index_map.size_local
         local = float(np.abs(self.c.x.array[:n] - self.c_old.x.array[:n]).max()) if n else 0.0
         change = self.comm.allreduce(local, op=MPI.MAX) / self.config.material.c_max
+        if d_change is not None and self.config.stepping.target_change is not None:
+            # the step controller bounds one change: express ‖Δd‖∞ on the scale of the
+            # concentration target, so that a growing crack shortens the steps like fast diffusion
+            change = max(change, d_change * self.config.stepping.target_change
+                         / self.config.fracture.target_damage_change)
         retry = self._surface_limit_retry(dt)
         return StepResult(report, stagger, change, retry_dt=retry)
 
@@ -534,6 +640,9 @@ class ParticleFracture(Problem):
             self.w_old[:] = self.w.x.array
         self.c_old.x.array[:] = self.c.x.array
         self.u_old.x.array[:] = self.u.x.array
+        if self.core is not None:
+            self.core.accept()
+            self._check_initiation(t_new)
         self.projector.project(exclude=("hydrostatic_stress",))  # σ_h is current after advance()
         segs = self._segments()
         seg = segs[self._segment]
@@ -559,7 +668,47 @@ class ParticleFracture(Problem):
             self.w.x.array[:] = self.w_old
         self.c.x.array[:] = self.c_old.x.array
         self.u.x.array[:] = self.u_old.x.array
+        if self.core is not None:
+            self.core.reject()
         self.projector.project("hydrostatic_stress")
+
+    # fracture ---------------------------------------------------------------------------------
+    def _flaw_history(self):
+        """x ↦ H₀(x) of the initial flaws (``fracture.flaws``; disk section centred at 0), the
+        Borden et al. (2012) history field of ``pf.flaw_history`` around each flaw segment."""
+        f, R = self.config.fracture, self.radius
+        segments = []
+        for flaw in f.flaws:
+            theta = np.deg2rad(flaw.angle)
+            e = np.array([np.cos(theta), np.sin(theta)])
+            if flaw.location == "centre":
+                half = 0.5 * flaw.length * R
+                segments.append((-half * e, half * e))
+            else:  # radial, from the surface point at angle θ inward by the depth
+                segments.append((R * e, (1 - flaw.length) * R * e))
+
+        def H0(x):
+            p = x[:2].T
+            dist = np.full(p.shape[0], np.inf)
+            for a, b in segments:
+                ab = b - a
+                s = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
+                dist = np.minimum(dist, np.linalg.norm(p - (a + s[:, None] * ab), axis=1))
+            return pf.flaw_history(dist, f.Gc, f.length_scale)
+
+        return H0
+
+    def _check_initiation(self, t: float) -> None:
+        """Crack initiation: the regularised crack measure has grown by ℓ^(dim−1) beyond that of
+        the initial flaws (a crack advanced by one length scale in 2-D)."""
+        if not np.isnan(self._initiation_time):
+            return
+        ell = self.config.fracture.length_scale
+        dim = self.md.mesh.topology.dim
+        if self.core.crack_measure() - self._crack_initial > ell ** (dim - 1):
+            self._initiation_time = t
+            self._pending_events.append(f"crack initiated at t = {t:.6g} s (soc {self.soc():.4f}, "
+                                        f"d_max {self.core.damage_max():.3f})")
 
     def events(self):
         out, self._pending_events = self._pending_events, []
@@ -572,7 +721,14 @@ class ParticleFracture(Problem):
                 ("c_surface_mean", "mol/m^3"), ("current_density", "A/m^2"),
                 ("sigma_h_max", "Pa"), ("sigma_h_min", "Pa"), ("hoop_surface_mean", "Pa"),
                 ("hoop_surface_max", "Pa"), ("sigma1_max", "Pa"), ("von_mises_max", "Pa"),
-                ("elastic_energy", energy)]
+                ("elastic_energy", energy)] + self._fracture_columns()
+
+    def _fracture_columns(self):
+        if self.core is None:
+            return []
+        disk = self.config.geometry.kind == "disk"
+        return [("fracture_energy", "J/m" if disk else "J"), ("crack_measure", "m" if disk else "m^2"),
+                ("damage_max", "-"), ("crack_initiation_time", "s")]
 
     def quantities(self, t):
         comm = self.comm
@@ -592,6 +748,10 @@ class ParticleFracture(Problem):
             "hoop_surface_max": hoop_max, "sigma1_max": s1_max, "von_mises_max": vm_max,
             "elastic_energy": self.factor * evaluation.integral(self.forms["energy"], comm),
         }
+        if self.core is not None:
+            q.update({"fracture_energy": self.factor * self.core.fracture_energy(),
+                      "crack_measure": self.factor * self.core.crack_measure(),
+                      "damage_max": self.core.damage_max(), "crack_initiation_time": self._initiation_time})
         self._track_peak(t, q)
         return q
 
@@ -607,18 +767,28 @@ class ParticleFracture(Problem):
                 f"σh [{q['sigma_h_min'] / 1e6:+.1f}, {q['sigma_h_max'] / 1e6:+.1f}] MPa")
 
     def output_functions(self):
-        return [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
+        fields = [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
+        return fields + ([self.core.d] if self.core is not None else [])
 
     def state_functions(self):
+        if self.core is not None:
+            return {"c": self.c, **self.core.state_functions()}
         return {"c": self.c, "u": self.u}
 
     def state_scalars(self):
-        return {"segment": self._segment, "segment_start": self._segment_start,
-                "segment_end": self._segment_end, "finished_at": self._finished_at}
+        out = {"segment": self._segment, "segment_start": self._segment_start,
+               "segment_end": self._segment_end, "finished_at": self._finished_at}
+        if self.core is not None:
+            out.update({"crack_initial": self._crack_initial, "initiation_time": self._initiation_time})
+        return out
 
     def restore_scalars(self, scalars):
         self.c_old.x.array[:] = self.c.x.array
         self.u_old.x.array[:] = self.u.x.array
+        if self.core is not None:
+            self.core.accept()
+            self._crack_initial = scalars.get("crack_initial", self._crack_initial)
+            self._initiation_time = float(scalars.get("initiation_time", float("nan")))
         self._segment = scalars["segment"]
         self._finished_at = scalars["finished_at"]
         if self._segment < len(self._segments()):
@@ -633,6 +803,9 @@ class ParticleFracture(Problem):
             self.w_old[:] = self.w.x.array
 
     def solver_statistics(self):
+        if self.core is not None:
+            return {**self.core.solver_statistics(), "transport": self.transport_solver.stats,
+                    "projection": self.projector.stats}
         stats = {"mechanics": self.mech_solver.stats, "projection": self.projector.stats}
         if self.monolithic is not None:
             stats["coupled"] = self.monolithic.stats
@@ -643,7 +816,8 @@ class ParticleFracture(Problem):
     def mesh_summary(self):
         h = self.md.h_range()
         return {"cells": self.md.num_cells_global(), "h_min": h[0], "h_max": h[1],
-                "dofs": {"c": global_size(self.Vc), "u": global_size(self.Vu)},
+                "dofs": {"c": global_size(self.Vc), "u": global_size(self.Vu),
+                         **({"d": global_size(self.core.Vd)} if self.core is not None else {})},
                 "radius": self.radius, "symmetry_factor": self.factor}
 
     def plots(self, outdir: Path):

@@ -18,6 +18,8 @@ def make_plots(problem, outdir: Path) -> list[Path]:
         plots.mkdir(exist_ok=True)
     comm.barrier()
     paths = [_field_plot(problem, plots)]
+    if getattr(problem, "core", None) is not None:
+        paths.append(_damage_plot(problem, plots / "damage.png"))
     if comm.rank == 0:
         paths.append(_series_plot(problem, outdir / "series.csv", plots / "series.png"))
     paths = comm.bcast(paths if comm.rank == 0 else None, root=0)
@@ -54,6 +56,20 @@ def _field_plot(problem, folder: Path) -> Path | None:
         title = f"Hoop stress σθθ (axisymmetric section), {_title(problem)}\n{when}"
     return plotting.field_picture(grid, "hoop", folder / "hoop_stress.png", title=title, bar_title=label,
                                   scale=1e6, view=view)
+
+
+def _damage_plot(problem, path: Path) -> Path | None:
+    """Final damage field of a run with fracture (disk: in-plane view; sphere: iso view)."""
+    grid = plotting.gather_grid(problem.core.Vd, {"damage": problem.core.d.x.array})
+    if grid is None:
+        return None
+    grid.points[:] *= 1e6  # µm
+    f = problem.config.fracture
+    title = (f"Damage, {_title(problem)}\n{f.model}, {f.split.replace('_', '-')} split, "
+             f"l = {f.length_scale * 1e6:.3g} um, G_c = {f.Gc:g} J/m^2, final state")
+    view = "xy" if problem.config.geometry.kind == "disk" else "iso"
+    return plotting.field_picture(grid, "damage", path, title=title, bar_title="damage d [-]",
+                                  cmap="inferno_r", symmetric=False, view=view)
 
 
 def _profile_plot(problem, peak, path: Path, when: str) -> Path | None:
