@@ -763,8 +763,11 @@ class ParticleFracture(Problem):
                           "c": self.c.x.array.copy()}
 
     def progress(self, q):
-        return (f"soc {q['soc']:.3f}  hoop_surf {q['hoop_surface_max'] / 1e6:+.1f} MPa  "
+        text = (f"soc {q['soc']:.3f}  hoop_surf {q['hoop_surface_max'] / 1e6:+.1f} MPa  "
                 f"σh [{q['sigma_h_min'] / 1e6:+.1f}, {q['sigma_h_max'] / 1e6:+.1f}] MPa")
+        if self.core is not None:
+            text += f"  Γ_ℓ {q['crack_measure']:.4g} m  d_max {q['damage_max']:.3f}"
+        return text
 
     def output_functions(self):
         fields = [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
