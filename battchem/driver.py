@@ -273,8 +273,8 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
                 progress.line(f"  step {step}: {event}")
             progress.update(f"step {step:5d}  t = {t:.4e} s  dt = {dt:.3e} s  "
                             f"its {result.stagger}/{rep.iterations}/{rep.krylov}  {problem.progress(q)}")
-            if stop:
-                status, message = stop, f"stopped at t = {t:.6g} s: {stop}"
+            if stop:  # a normal end before end_time (e.g. the specimen broke)
+                status, message = "completed", f"stopped at t = {t:.6g} s: {stop}"
                 break
             if terminate.requested(comm):
                 status, message = "interrupted", f"terminated by signal at t = {t:.6g} s"

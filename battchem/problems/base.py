@@ -110,7 +110,8 @@ class Problem(abc.ABC):
         """Restore the accepted state after a failed attempt."""
 
     def stop_reason(self, t: float) -> str | None:
-        """A terminal status other than ``completed`` reached at ``t`` (e.g. a cut-off)."""
+        """Why the run ends (status ``completed``) at ``t`` before its end time, e.g. "specimen
+        broken"; None to go on."""
         return None
 
     def events(self) -> list[str]:

@@ -94,7 +94,7 @@ class Loading(Model):
 
     mode: Literal["tension", "shear"] = Q("tension", "-", "tension: top edge moved up; shear: moved right")
     end_displacement: float = Q(7e-6, "m", "final displacement of the top edge", gt=0)
-    stop_when_broken: bool = Q(True, "-", "end the run (status specimen_broken) once the force has fallen "
+    stop_when_broken: bool = Q(True, "-", "end the run (status completed) once the force has fallen "
                                "below 5 % of its peak")
 
 
@@ -253,7 +253,7 @@ class NotchedPlate(Problem):
         self.core.reject()
 
     def stop_reason(self, t):
-        return "specimen_broken" if self._broken and self.config.loading.stop_when_broken else None
+        return "specimen broken" if self._broken and self.config.loading.stop_when_broken else None
 
     def events(self):
         out, self._events = self._events, []

@@ -50,7 +50,7 @@ def check_tension(result, side=1e-3, notch=0.5e-3):
     cfg = load_config(result.outdir / "config.yaml")
     s = result.series
     b = cfg.geometry.thickness
-    assert result.status in ("completed", "specimen_broken"), result.manifest.get("message")
+    assert result.status == "completed", result.manifest.get("message")
     i = int(np.argmax(s["force"]))
     peak, u_peak = s["force"][i] / b, s["displacement"][i]
     # 10 %: the regularised model overestimates the peak on meshes with h = ℓ/2 (the discrete
@@ -127,7 +127,7 @@ def test_history_and_variational_inequality_agree(tmp_path_factory, coarse_tensi
     loading is monotone and the damage zone small, so the two are close)."""
     result = battchem.run(COARSE, shared_dir(tmp_path_factory, "vi"),
                           QUIET + ["fracture.irreversibility=variational_inequality"], quiet=True)
-    assert result.status in ("completed", "specimen_broken")
+    assert result.status == "completed"
     peak_vi = result.series["force"].max()
     peak_history = coarse_tension.series["force"].max()
     assert peak_vi == pytest.approx(peak_history, rel=0.02)
@@ -148,7 +148,8 @@ def test_same_series_on_one_and_two_ranks(tmp_path_factory):
     serial_dir = Path(str(tmp_path_factory.mktemp(f"self{world.rank}")))
     one = battchem.run(COARSE, serial_dir, SMALL, comm=MPI.COMM_SELF, quiet=True)
     many = battchem.run(COARSE, shared_dir(tmp_path_factory, "world"), SMALL, comm=world, quiet=True)
-    assert one.status == many.status == "specimen_broken"
+    assert one.status == many.status == "completed"
+    assert "specimen broken" in one.manifest["message"] and "specimen broken" in many.manifest["message"]
     assert len(one.series["step"]) == len(many.series["step"])
     for name in ("displacement", "force", "elastic_energy", "fracture_energy", "crack_measure", "damage_max"):
         a, b = one.series[name], many.series[name]
