@@ -88,7 +88,7 @@ def main(argv=None):
            19: "{:.1f}"}
     rep("")
     rep(table(headers, rows, fmt))
-    rep("  unknowns = u + c; step = mean wall time of steps 2..N (transport + elasticity solves, 6 stress")
+    rep("  unknowns = u + c; step = mean wall time of steps 2..N (transport + elasticity solves, 5 stress")
     rep("  projections, series quantities); its = Krylov iterations per solve (proj: per projection);")
     rep("  RSS = peak resident memory (ru_maxrss), incl. gmsh on rank 0; busy cores before = CPU used by")
     rep("  other processes in the second before the run (a 2-rank run needs both cores free)")
