@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -272,6 +273,13 @@ def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, ind
             lines.append(commented_yaml(value, sources.get(name, {}) if isinstance(sources.get(name), dict) else {},
                                         indent + 1))
             continue
+        optional_model = _optional_model(info.annotation) if value is None else None
+        if optional_model is not None:  # an optional section: show its keys, commented out
+            lines.append(f"{pad}{name}: null  # {info.description or 'optional section'}; to enable, "
+                         f"replace null by (defaults shown):")
+            body = commented_yaml(optional_model(), {}, indent + 1)
+            lines.extend(f"{pad}#{line[len(pad):]}" if line.strip() else line for line in body.splitlines())
+            continue
         if isinstance(value, list) and value and isinstance(value[0], BaseModel):
             lines.append(f"{pad}{name}:")
             for item in value:
@@ -294,6 +302,14 @@ def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, ind
             comment.append(f"source: {sources[name]}")
         lines.append(f"{pad}{name}: {dumped}" + (f"  # {' '.join(comment)}" if comment else ""))
     return "\n".join(lines)
+
+
+def _optional_model(annotation) -> type[BaseModel] | None:
+    """The model class M of an ``M | None`` field annotation, else None."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return args[0]
+    return None
 
 
 def _plain(value: Any) -> Any:
