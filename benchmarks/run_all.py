@@ -1,9 +1,10 @@
-"""All of battchem's benchmarks (``make bench``): battchem vs a hand-written dolfinx script, then
-the scaling of the default solvers. Tables are printed and saved to benchmarks/results/.
+"""All of battchem's benchmarks (``make bench``): battchem vs a hand-written dolfinx script, the
+scaling of the default solvers, and the cost of phase-field fracture. Tables are printed and saved
+to benchmarks/results/.
 
-    python3 benchmarks/run_all.py            # full set (about 25-35 min on 2 quiet cores, ~5 GB)
+    python3 benchmarks/run_all.py            # full set (about 30 min on 2 quiet cores, ~6 GB)
     python3 benchmarks/run_all.py --quick    # tiny sizes, < 2 min: checks that the scripts work
-    python3 benchmarks/run_all.py compare    # one part only (compare | scaling)
+    python3 benchmarks/run_all.py compare    # one part only (compare | scaling | phasefield)
 
 Run it serially, not under mpirun: the workers are started with ``mpirun -n 1|2``. On a machine
 without FEniCSx, prefix with ``containers/run`` (``make bench`` does).
@@ -19,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compare_baseline  # noqa: E402
+import phasefield  # noqa: E402
 import scaling  # noqa: E402
 from _common import RESULTS, environment_header, refuse_mpi_launch  # noqa: E402
 
@@ -26,19 +28,20 @@ from _common import RESULTS, environment_header, refuse_mpi_launch  # noqa: E402
 def main(argv=None):
     refuse_mpi_launch()
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("parts", nargs="*", help="compare and/or scaling (default: both)")
+    p.add_argument("parts", nargs="*", help="compare, scaling and/or phasefield (default: all)")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args(argv)
-    parts = a.parts or ["compare", "scaling"]
-    if set(parts) - {"compare", "scaling"}:
-        p.error(f"unknown part(s) {sorted(set(parts) - {'compare', 'scaling'})} (allowed: compare, scaling)")
+    known = {"compare": compare_baseline, "scaling": scaling, "phasefield": phasefield}
+    parts = a.parts or list(known)
+    if set(parts) - set(known):
+        p.error(f"unknown part(s) {sorted(set(parts) - set(known))} (allowed: {', '.join(known)})")
     flags = ["--quick"] if a.quick else []
     t0 = time.perf_counter()
     header = environment_header()
     saved = []
     for part in parts:
         print(f"\n=== {part}{' (quick)' if a.quick else ''} ===", flush=True)
-        module = {"compare": compare_baseline, "scaling": scaling}[part]
+        module = known[part]
         module.main(flags)
         saved.append(RESULTS / f"{module.__name__}{'_quick' if a.quick else ''}.txt")
     wall = time.perf_counter() - t0
