@@ -14,6 +14,15 @@ import numpy as np
 _DISPLAY_STARTED = False
 
 
+def plots_folder(outdir: Path, comm) -> Path:
+    """``outdir/plots``, created by rank 0 before any rank writes to it."""
+    folder = Path(outdir) / "plots"
+    if comm.rank == 0:
+        folder.mkdir(exist_ok=True)
+    comm.barrier()
+    return folder
+
+
 def ensure_display() -> None:
     """Start a virtual X server once when VTK has no display to render into."""
     global _DISPLAY_STARTED

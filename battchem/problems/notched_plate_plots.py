@@ -13,10 +13,7 @@ from battchem.output import read_series
 def make_plots(problem, outdir: Path) -> list[Path]:
     """Write plots/force_displacement.png and plots/damage.png (final) and damage_peak.png."""
     comm = problem.comm
-    folder = outdir / "plots"
-    if comm.rank == 0:
-        folder.mkdir(exist_ok=True)
-    comm.barrier()
+    folder = plotting.plots_folder(outdir, comm)
     paths = [_damage_picture(problem, problem.core.d.x.array, folder / "damage.png", "final state"),
              _damage_picture(problem, problem._peak["damage"], folder / "damage_peak.png",
                              f"at the peak force, U = {problem._peak['displacement'] * 1e3:.4g} mm")]

@@ -13,10 +13,7 @@ from battchem.output import read_series
 def make_plots(problem, outdir: Path) -> list[Path]:
     """Write plots/hoop_stress.png (field or radial profiles) and plots/series.png."""
     comm = problem.comm
-    plots = outdir / "plots"
-    if comm.rank == 0:
-        plots.mkdir(exist_ok=True)
-    comm.barrier()
+    plots = plotting.plots_folder(outdir, comm)
     paths = [_field_plot(problem, plots)]
     if getattr(problem, "core", None) is not None:
         paths.append(_damage_plot(problem, plots / "damage.png"))
