@@ -361,7 +361,7 @@ def _iso(t: float) -> str:
 
 def replot(outdir: Path, comm: MPI.Comm = MPI.COMM_WORLD) -> list[Path]:
     """Redraw the pictures of a finished run from its config.yaml and final checkpoint."""
-    outdir = Path(outdir)
+    outdir = Path(outdir).resolve()
     if not (outdir / "config.yaml").exists():
         raise ConfigError(f"{outdir} is not a battchem output directory (no config.yaml)")
     checkpoint = Checkpoint(outdir / "checkpoint", comm)
@@ -374,4 +374,4 @@ def replot(outdir: Path, comm: MPI.Comm = MPI.COMM_WORLD) -> list[Path]:
     checkpoint.read_functions(problem.state_functions())
     problem.restore_scalars(meta["scalars"].get("problem", {}))
     problem.quantities(float(meta["scalars"]["time"]))
-    return [outdir / p for p in problem.plots(outdir)]
+    return [Path(p) for p in problem.plots(outdir)]
