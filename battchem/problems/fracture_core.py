@@ -152,6 +152,10 @@ class PhaseFieldFracture:
             # search minimises it along the Newton direction, where backtracking on ‖F‖ stalls
             # when the crack runs (tension/compression switches of the split)
             opts_u["snes_linesearch_type"] = "cp"
+            # cp stops at the initial point when F·δu < atol ‖δu‖ (default atol 1e-15): in SI
+            # units a micrometre particle's forces are that small (F·δu ~ 1e-17 J at the first
+            # step of a slow insertion in 3-D), so the step would never be taken
+            opts_u["snes_linesearch_atol"] = 0.0
         opts_u.update(user.get("mechanics", {}))
         nns = None
         if Vu.dofmap.index_map_bs > 1 and opts_u.get("pc_type") == "gamg":
