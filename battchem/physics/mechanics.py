@@ -26,6 +26,24 @@ def chemical_strain(c, c_ref, Omega):
     return (Omega / 3) * (c - c_ref) * I3
 
 
+def axial_strain(eps_zz):
+    """Uniform out-of-plane strain ε_zz e_z ⊗ e_z of generalised plane strain (2-D sections)."""
+    return ufl.as_tensor([[0, 0, 0], [0, 0, 0], [0, 0, eps_zz]])
+
+
+def generalized_plane_strain_axial_strain(mean_concentration, c_ref, Omega):
+    """ε_zz of a traction-free section in generalised plane strain (no net axial force):
+
+        ∫ σ_zz dA = ν ∫ (σ_xx + σ_yy) dA + E ∫ (ε_zz − (Ω/3)(c − c_ref)) dA = 0,
+
+    and ∫ σ_xx dA = ∫ σ_yy dA = 0 in a section in equilibrium with a traction-free edge
+    (∫ σ_ij dA = ∮ x_j t_i ds), so ε_zz = (Ω/3)(c̄ − c_ref), the mean chemical strain (exact for
+    a homogeneous isotropic section; with damage the axial stiffness is no longer uniform and this
+    is an approximation).
+    """
+    return (Omega / 3) * (mean_concentration - c_ref)
+
+
 def elastic_stress(eps_e, E, nu):
     """Hooke's law σ = λ tr(ε_e) I + 2μ ε_e."""
     lmbda, mu = lame_parameters(E, nu)

@@ -258,3 +258,31 @@ def flaw_history(distance, Gc, ell, amplification: float = 1e3):
 
     dist = np.asarray(distance, dtype=float)
     return np.where(dist <= ell / 2, amplification * Gc / (4 * ell) * (1 - 2 * dist / ell), 0.0)
+
+
+def flat_flaw_distance(points, centre, normal, radius):
+    """Distance from ``points`` (N × 3) to a flat flaw: the disk {x : (x − m)·n = 0, |x − m| ≤ a}
+    (a penny crack in 3-D; in 2-D, with points and n in the plane, the segment of half-length a):
+
+        dist = √( ((x − m)·n)² + max(|(x − m) − ((x − m)·n) n| − a, 0)² ).
+    """
+    import numpy as np
+
+    rel = np.asarray(points, dtype=float) - np.asarray(centre, dtype=float)
+    n = np.asarray(normal, dtype=float) / np.linalg.norm(normal)
+    normal_part = rel @ n
+    in_plane = np.linalg.norm(rel - normal_part[:, None] * n, axis=1)
+    return np.hypot(normal_part, np.maximum(in_plane - radius, 0.0))
+
+
+# ------------------------------------------------------------------------------------------
+# Cracks as diffusion paths
+
+
+def cracked_diffusivity(D, d, ratio):
+    """Diffusivity of partly cracked material, from the bulk D (d = 0) to ratio × D on open crack
+    faces (d = 1), with the weight d² that mirrors the stiffness loss (1 − d)²:
+
+        D(d) = D [1 + (ratio − 1) d²].
+    """
+    return D * (1 + (ratio - 1) * d**2)

@@ -15,8 +15,10 @@ constraints that do not over-constrain the body.
 With damage (``fracture``, one-way coupling, P1, disk or 3-D sphere, full section): σ = g(d)
 ∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e with ε_e = ε(u) − ε*(c), and per step c first, then the u–d alternate
 minimisation of ``battchem.problems.fracture_core`` at that c (AT1/AT2, split, history or VI).
-Initial flaws (disk: central or radial surface cracks of given length and orientation) seed an
-initial history field (Borden et al. 2012). The step controller bounds ‖Δd‖∞ per step
+Optionally cracks are fast diffusion paths, D(d_n) = D [1 + (ratio − 1) d_n²] with the damage of the
+last accepted step. Initial flaws (disk: central or radial surface cracks of given length and
+orientation; sphere: central pennies or surface thumbnail cracks) seed an initial history field
+(Borden et al. 2012). The step controller bounds ‖Δd‖∞ per step
 (``fracture.target_damage_change``) besides the concentration change, so steps shrink while a
 crack runs; the crack initiation time is the first time Γ_ℓ exceeds its initial value by ℓ^(dim−1).
 
@@ -68,6 +70,37 @@ class Geometry(Model):
     degree: int = Q(2, "-", "polynomial degree of c and u (2: stresses linear per cell, far more "
                     "accurate than piecewise-constant P1 stresses at the same cost per unknown)", ge=1, le=2)
     grading: float = Q(1.0, "-", "sphere_1d: size ratio of the centre to the surface element", ge=1, le=100)
+    out_of_plane: Literal["plane_strain", "generalized_plane_strain"] = Q(
+        "plane_strain", "-", "disk: plane_strain (ε_zz = 0) or generalized_plane_strain (uniform ε_zz "
+        "with no net axial force: a long free cylinder; uniform lithiation is then stress free)")
+    band_half_width: float = Q(0.0, "-", "disk, sphere: half-width (× radius) of a refined band |y| ≤ w "
+                               "around the plane y = 0, where flaws at angle 0 or 180 lie (0: no band)",
+                               ge=0, le=1)
+    band_mesh_size: float | None = Q(None, "-", "element size in the band relative to the radius "
+                                     "(null: mesh_size)", gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _band_rules(self):
+        if self.out_of_plane != "plane_strain" and self.kind != "disk":
+            raise ValueError(f"geometry.out_of_plane = {self.out_of_plane!r} applies to kind disk only "
+                             f"(got {self.kind!r}; allowed: plane_strain)")
+        if self.band_half_width > 0:
+            if self.kind not in ("disk", "sphere"):
+                raise ValueError(f"geometry.band_half_width: a refined band needs kind disk or sphere "
+                                 f"(got {self.kind!r})")
+            if self.band_mesh_size is not None and self.band_mesh_size > self.mesh_size:
+                raise ValueError(f"geometry.band_mesh_size = {self.band_mesh_size:g} must not exceed "
+                                 f"geometry.mesh_size = {self.mesh_size:g} (allowed: (0, mesh_size])")
+        elif self.band_mesh_size is not None:
+            raise ValueError("geometry.band_mesh_size needs geometry.band_half_width > 0 (allowed: (0, 1])")
+        return self
+
+    @property
+    def crack_path_mesh_size(self) -> float:
+        """Element size (× radius, after refinement) where the cracks of flaws at angle 0 run."""
+        h = self.band_mesh_size if (self.band_half_width > 0 and self.band_mesh_size is not None) \
+            else self.mesh_size
+        return h / 2**self.refine
 
 
 class Material(Model):
@@ -164,14 +197,16 @@ class Operation(Model):
 
 
 class Flaw(Model):
-    """An initial straight flaw in the disk section, seeded as an initial history field."""
+    """An initial flat flaw, seeded as an initial history field. Disk: a straight crack; sphere: a
+    penny (centre) or a half-penny thumbnail crack (surface) in a plane through the z axis."""
 
     location: Literal["centre", "surface"] = Q(
         "centre", "-", "centre: a crack through the centre; surface: a radial crack from the surface inward")
-    length: float = Q(0.2, "-", "crack length relative to the radius (centre: total length; surface: "
-                      "depth)", gt=0, lt=1)
-    angle: float = Q(0.0, "deg", "centre: direction of the crack line from the x axis; surface: polar "
-                     "angle of its mouth (the crack is radial)", ge=-360, le=360)
+    length: float = Q(0.2, "-", "crack size relative to the radius (centre: total length, or the "
+                      "diameter of the penny in 3-D; surface: depth)", gt=0, lt=1)
+    angle: float = Q(0.0, "deg", "centre: direction of the crack line (3-D: of the crack plane, which holds "
+                     "the z axis) from the x axis; surface: polar angle of its mouth on the equator (the "
+                     "crack is radial)", ge=-360, le=360)
 
 
 class ParticleDamage(FractureInput):
@@ -181,9 +216,13 @@ class ParticleDamage(FractureInput):
                   "material sets: give one)", gt=0)
     length_scale: float = Q(2e-7, "m", "regularisation length ℓ (resolve it: mesh_size × radius ≤ ℓ/2)",
                             gt=0)
-    flaws: list[Flaw] = Q([], "-", "initial flaws (disk only)")
+    flaws: list[Flaw] = Q([], "-", "initial flaws")
     target_damage_change: float = Q(0.1, "-", "largest ‖Δd‖∞ per step: steps shrink while cracks grow "
                                     "fast; a step above twice this is redone smaller", gt=0, le=1)
+    crack_diffusivity_ratio: float = Q(
+        1.0, "-", "cracks as fast diffusion paths: D(d) = D [1 + (ratio − 1) d²] with the damage of the "
+        "last accepted step (1: cracks do not change D)", ge=1, le=1e6)
+    stop_at_initiation: bool = Q(False, "-", "end the run (completed) once a crack has initiated")
 
 
 class ParticleConfig(BaseConfig):
@@ -211,16 +250,18 @@ class ParticleConfig(BaseConfig):
                                  "symmetry planes (allowed: full)")
             if self.coupling.mode != "one_way":
                 raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
-            if f.flaws and g.kind != "disk":
-                raise ValueError("fracture.flaws: initial flaws are implemented for the disk only")
             R = g.radius if g.radius is not None else \
                 intercalation_material(self.material.name).values["radius"].value
-            h = g.mesh_size / 2**g.refine * R
+            h = g.crack_path_mesh_size * R
             if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
+                size_key = "band_mesh_size" if g.band_half_width > 0 and g.band_mesh_size else "mesh_size"
                 warnings.warn(f"fracture.length_scale = {f.length_scale:g} m is smaller than 2 × the element "
-                              f"size {h:g} m (geometry.mesh_size × radius / 2^refine): the mesh does not "
+                              f"size {h:g} m (geometry.{size_key} × radius / 2^refine): the mesh does not "
                               f"resolve the crack (use an element size <= ℓ/2); running anyway",
                               UserWarning, stacklevel=2)
+        if g.out_of_plane == "generalized_plane_strain" and self.coupling.mode != "one_way":
+            raise ValueError("geometry.out_of_plane = 'generalized_plane_strain' needs coupling.mode = "
+                             "'one_way' (allowed: plane_strain with two_way)")
         if g.kind in ("sphere_1d", "sphere_axisym") and g.symmetry == "full":
             raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
         if g.kind == "sphere_1d" and g.refine:
@@ -272,10 +313,14 @@ class ParticleFracture(Problem):
             n = max(2, int(round(1.0 / g.mesh_size)))
             return bmesh.from_geo("interval", {"L": 1.0, "n": n, "grading": g.grading ** (1.0 / max(n - 1, 1))},
                                   self.comm, 1, scale=R)
+        # gmsh meshes at 2^refine × the final sizes; the band keeps its element-size ratio
+        h = g.mesh_size * 2**g.refine
+        band = {"band": g.band_half_width, "h_band": g.crack_path_mesh_size * 2**g.refine if g.band_half_width
+                else h, "transition": 0.3}
         if g.kind in ("disk", "sphere_axisym"):
-            return bmesh.from_geo("disk", {"R": 1.0, "h": g.mesh_size * 2**g.refine, "quarter": int(reduced)},
+            return bmesh.from_geo("disk", {"R": 1.0, "h": h, "quarter": int(reduced), **band},
                                   self.comm, 2, scale=R, refine=g.refine, snap=snap)
-        return bmesh.from_geo("sphere", {"R": 1.0, "h": g.mesh_size * 2**g.refine, "octant": int(reduced)},
+        return bmesh.from_geo("sphere", {"R": 1.0, "h": h, "octant": int(reduced), **band},
                               self.comm, 3, scale=R, refine=g.refine, snap=snap)
 
     # ------------------------------------------------------------------------------------
@@ -316,15 +361,22 @@ class ParticleFracture(Problem):
         self.dt = fem.Constant(msh, PETSc.ScalarType(1.0))
         self.outflow = fem.Constant(msh, PETSc.ScalarType(0.0))  # j·n [mol/(m² s)], + extraction
 
-        # mechanics: ∫ σ(ε(u) − ε*(c)) : ε(v) w dx = 0
+        # mechanics: ∫ σ(ε(u) + ε_zz e_z⊗e_z − ε*(c)) : ε(v) w dx = 0, with ε_zz = 0 except in
+        # generalised plane strain, where it is the mean chemical strain (set after each c-solve)
         s = cfg.solver
+        self.c_ref = c_ref
+        self.axial_strain = None
+        if g.out_of_plane == "generalized_plane_strain":
+            self.axial_strain = fem.Constant(msh, PETSc.ScalarType(0.0))
+
+        def chemo_elastic_strain(u):
+            eps = cs.strain(u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+            return eps if self.axial_strain is None else eps + mechanics.axial_strain(self.axial_strain)
+
         self.core = None
         if cfg.fracture is not None:
             # with damage: σ = g(d) ∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e, ε_e = ε(u) − ε*(c), and the u–d
             # alternate minimisation of the fracture core (battchem.problems.fracture_core)
-            def elastic_strain(u):
-                return cs.strain(u) - mechanics.chemical_strain(self.c, c_ref, Omega)
-
             H0 = self._flaw_history() if cfg.fracture.flaws else None
             # fixed quadrature degree: UFL would estimate a very high one for the split (√, acos,
             # conditionals); 2 integrates g(d) (quadratic) times the P1 elastic strain products
@@ -332,13 +384,13 @@ class ParticleFracture(Problem):
             dx_d = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 2})
             self.core = PhaseFieldFracture(Vu, fem.functionspace(msh, ("Lagrange", 1)), cs.strain, w, dx_d, E, nu,
                                            cfg.fracture, s, bcs_u=self._mechanics_bcs(),
-                                           elastic_strain=elastic_strain, initial_history=H0)
+                                           elastic_strain=chemo_elastic_strain, initial_history=H0)
             self.u = self.core.u
-            eps_e = elastic_strain(self.u)
+            eps_e = chemo_elastic_strain(self.u)
             self.stress = self.core.stress
             self.mech_solver = None
         else:
-            eps_e = cs.strain(self.u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+            eps_e = chemo_elastic_strain(self.u)
             self.stress = mechanics.elastic_stress(eps_e, E, nu)
             v = ufl.TestFunction(Vu)
             F_u = mechanics.equilibrium_residual(self.stress, v, cs, dx)
@@ -351,12 +403,15 @@ class ParticleFracture(Problem):
 
         # transport: ∫ (c − c_n)/Δt q w − ∫ J·∇q w + ∫ j_out q w ds = 0
         q = ufl.TestFunction(Vc)
+        crack_paths = self.core is not None and cfg.fracture.crack_diffusivity_ratio != 1.0
+        if crack_paths:  # D(d_n): the damage of the last accepted step (lagged one step)
+            D = pf.cracked_diffusivity(D, self.core.d_old, cfg.fracture.crack_diffusivity_ratio)
         flux = transport.stress_coupled_flux(self.c, D, self.sigma_h if two_way else None, Omega, self.RT)
         F_c = transport.mass_balance_residual(self.c, self.c_old, q, self.dt, flux, w, dx,
                                               outflow=self.outflow, ds=ds_surface)
         block = "advection_diffusion" if two_way else "diffusion"
         opts_c = {**default_options(block, global_size(Vc), s), **s.petsc_options.get("transport", {})}
-        key = None if two_way else (lambda: float(self.dt.value))
+        key = None if (two_way or crack_paths) else (lambda: float(self.dt.value))
         self.volume = evaluation.integral(w * dx, self.comm)
         self.monolithic = self.transport_solver = None
         if two_way and cfg.coupling.solution == "monolithic":
@@ -398,6 +453,7 @@ class ParticleFracture(Problem):
         self._pending_events: list[str] = []
         self._peak: dict | None = None
         self._begin_segment(0.0)
+        self._update_axial_strain()
 
         if self.core is not None:
             report = self.core.initialise_damage()
@@ -561,6 +617,7 @@ class ParticleFracture(Problem):
             report = self.transport_solver.solve()
             stagger = 1
             if report.converged:
+                self._update_axial_strain()
                 f, st = self.config.fracture, self.config.stepping
                 abort = 2.0 * f.target_damage_change if dt > st.dt_min * (1 + 1e-9) else None
                 outcome = self.core.solve(abort_change=abort)
@@ -571,6 +628,7 @@ class ParticleFracture(Problem):
         elif self.config.coupling.mode == "one_way":
             report = self.transport_solver.solve()
             if report.converged:
+                self._update_axial_strain()
                 report = report + self.mech_solver.solve()
             if report.converged:
                 report = report + self.projector.project("hydrostatic_stress")
@@ -615,6 +673,13 @@ class ParticleFracture(Problem):
                          / self.config.fracture.target_damage_change)
         retry = self._surface_limit_retry(dt)
         return StepResult(report, stagger, change, retry_dt=retry)
+
+    def _update_axial_strain(self) -> None:
+        """Generalised plane strain: ε_zz = (Ω/3)(c̄ − c_ref) for the current c."""
+        if self.axial_strain is not None:
+            c_mean = evaluation.integral(self.forms["c_integral"], self.comm) / self.volume
+            self.axial_strain.value = mechanics.generalized_plane_strain_axial_strain(
+                c_mean, self.c_ref, self.config.material.Omega)
 
     def _surface_limit_retry(self, dt: float) -> float | None:
         """A shorter step that lands on the surface-concentration limit, when this one overshot."""
@@ -670,30 +735,32 @@ class ParticleFracture(Problem):
         self.u.x.array[:] = self.u_old.x.array
         if self.core is not None:
             self.core.reject()
+        self._update_axial_strain()
         self.projector.project("hydrostatic_stress")
 
     # fracture ---------------------------------------------------------------------------------
     def _flaw_history(self):
-        """x ↦ H₀(x) of the initial flaws (``fracture.flaws``; disk section centred at 0), the
-        Borden et al. (2012) history field of ``pf.flaw_history`` around each flaw segment."""
+        """x ↦ H₀(x) of the initial flaws (``fracture.flaws``; particle centred at 0), the
+        Borden et al. (2012) history field of ``pf.flaw_history`` around each flat flaw. Each flaw
+        lies in the plane through the z axis at its angle (normal (−sin θ, cos θ, 0)): a centre flaw
+        is the disk of radius length·R/2 about 0 (2-D: a segment), a surface flaw the disk of radius
+        depth = length·R about the surface point R(cos θ, sin θ, 0), of which the particle keeps
+        the inner half."""
         f, R = self.config.fracture, self.radius
-        segments = []
+        flats = []
         for flaw in f.flaws:
             theta = np.deg2rad(flaw.angle)
-            e = np.array([np.cos(theta), np.sin(theta)])
+            e = np.array([np.cos(theta), np.sin(theta), 0.0])
+            normal = np.array([-np.sin(theta), np.cos(theta), 0.0])
             if flaw.location == "centre":
-                half = 0.5 * flaw.length * R
-                segments.append((-half * e, half * e))
-            else:  # radial, from the surface point at angle θ inward by the depth
-                segments.append((R * e, (1 - flaw.length) * R * e))
+                flats.append((np.zeros(3), normal, 0.5 * flaw.length * R))
+            else:
+                flats.append((R * e, normal, flaw.length * R))
 
         def H0(x):
-            p = x[:2].T
-            dist = np.full(p.shape[0], np.inf)
-            for a, b in segments:
-                ab = b - a
-                s = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
-                dist = np.minimum(dist, np.linalg.norm(p - (a + s[:, None] * ab), axis=1))
+            dist = np.full(x.shape[1], np.inf)
+            for centre, normal, radius in flats:
+                dist = np.minimum(dist, pf.flat_flaw_distance(x.T, centre, normal, radius))
             return pf.flaw_history(dist, f.Gc, f.length_scale)
 
         return H0
@@ -709,6 +776,12 @@ class ParticleFracture(Problem):
             self._initiation_time = t
             self._pending_events.append(f"crack initiated at t = {t:.6g} s (soc {self.soc():.4f}, "
                                         f"d_max {self.core.damage_max():.3f})")
+
+    def stop_reason(self, t):
+        f = self.config.fracture
+        if f is not None and f.stop_at_initiation and not np.isnan(self._initiation_time):
+            return f"crack initiated at t = {self._initiation_time:.6g} s"
+        return None
 
     def events(self):
         out, self._pending_events = self._pending_events, []
@@ -798,6 +871,7 @@ class ParticleFracture(Problem):
             seg_start, seg_end = scalars["segment_start"], scalars["segment_end"]
             self._begin_segment(seg_start)
             self._segment_end = seg_end
+        self._update_axial_strain()
         self.projector.project()
         if self.monolithic is not None:
             for i, f in enumerate((self.c, self.u, self.sigma_h)):

@@ -66,3 +66,60 @@ def test_flaw_history_profile():
     Gc, ell = 1.0, 2e-7
     H = pf.flaw_history(np.array([0.0, ell / 4, ell / 2, ell]), Gc, ell)
     np.testing.assert_allclose(H, [1e3 * Gc / (4 * ell), 1e3 * Gc / (8 * ell), 0.0, 0.0], rtol=1e-14)
+
+
+MAP_INPUT = ROOT / "problems" / "particle_disk_fracture_map.yaml"
+
+
+def test_fracture_map_input_resolves_length_scale_in_its_band():
+    """The map input meshes coarsely (h = 0.08 R) except in the band, where h = ℓ/2: no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cfg = load_config(MAP_INPUT)
+    g = cfg.geometry
+    assert g.band_half_width * g.radius >= 4 * cfg.fracture.length_scale  # the band holds the crack profile
+    assert g.crack_path_mesh_size * g.radius <= cfg.fracture.length_scale / 2 * (1 + 1e-12)
+    assert g.mesh_size * g.radius > cfg.fracture.length_scale  # outside the band ℓ is not resolved
+
+
+def test_band_mesh_size_sets_the_resolution_warning():
+    with pytest.warns(UserWarning, match=r"geometry\.band_mesh_size × radius"):
+        load_config(MAP_INPUT, ["geometry.band_mesh_size=0.05"])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["geometry.band_mesh_size=0.2"], r"band_mesh_size = 0\.2 must not exceed geometry\.mesh_size"),
+    (["geometry.band_half_width=0"], r"band_mesh_size needs geometry\.band_half_width > 0"),
+    (["geometry.band_half_width=1.5"], r"band_half_width.*less than or equal to 1"),
+])
+def test_band_input_errors(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(MAP_INPUT, overrides)
+
+
+def test_flat_flaw_distance_2d_segment_and_3d_penny():
+    """2-D: the distance to the segment [−a, a] × {0}; 3-D: to the penny of radius a in y = 0."""
+    rng = np.random.default_rng(3)
+    a = 0.3
+    p2 = np.c_[rng.uniform(-1, 1, (200, 2)), np.zeros(200)]
+    s = np.clip(p2[:, 0], -a, a)
+    expected = np.hypot(p2[:, 0] - s, p2[:, 1])
+    d2 = pf.flat_flaw_distance(p2, (0, 0, 0), (0, 1, 0), a)
+    np.testing.assert_allclose(d2, expected, rtol=1e-14, atol=1e-15)
+    p3 = np.array([[0.0, 0.5, 0.0], [0.0, 0.0, 2 * a], [0.2, -0.1, 0.1], [a, 0.0, a]])
+    np.testing.assert_allclose(pf.flat_flaw_distance(p3, (0, 0, 0), (0, 2, 0), a),
+                               [0.5, a, 0.1, np.sqrt(2) * a - a], rtol=1e-14)
+
+
+def test_cracked_diffusivity_limits():
+    D = 7e-15
+    np.testing.assert_allclose([pf.cracked_diffusivity(D, d, 100.0) for d in (0.0, 0.5, 1.0)],
+                               [D, D * (1 + 99 / 4), 100 * D], rtol=1e-14)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("fracture.crack_diffusivity_ratio=0.5", r"crack_diffusivity_ratio.*greater than or equal to 1"),
+])
+def test_crack_diffusivity_ratio_range(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(INSERTION, [override])
