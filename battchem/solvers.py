@@ -374,7 +374,8 @@ class StaggeredResult:
 def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], float], *,
               tol: float, max_iterations: int, min_iterations: int = 1) -> StaggeredResult:
     """Alternate the ``stages`` (each one solve, fields frozen in the others) until ``error()``,
-    evaluated after each sweep, falls below ``tol``; stops early when a stage fails."""
+    evaluated after each sweep, falls below ``tol``; stops early when a stage fails or when three
+    sweeps in a row return exactly the same error (stagnation)."""
     total = SolveReport(True)
     errors: list[float] = []
     for k in range(1, max_iterations + 1):
@@ -390,6 +391,12 @@ def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], f
             return StaggeredResult(False, k, total, errors)
         if k >= min_iterations and errors[-1] <= tol:
             return StaggeredResult(True, k, total, errors)
+        if k >= 3 and errors[-1] == errors[-2] == errors[-3]:
+            # the sweeps no longer change anything (each stage reports convergence without a step):
+            # more of them cannot help, so fail now and let the caller cut the step
+            total.converged = False
+            total.reason = f"staggered loop stagnated at error {errors[-1]:.2e} (tolerance {tol:.2e})"
+            return StaggeredResult(False, k, total, errors)
     total.converged = False
     total.reason = f"staggered loop not converged in {max_iterations} iterations (error {errors[-1]:.2e})"
     return StaggeredResult(False, max_iterations, total, errors)

@@ -109,3 +109,10 @@ def test_staggered_loop_converges_and_reports_failure():
     state.update(a=0.0, b=0.0)
     res = staggered([stage_a, stage_b], lambda: abs(state["a"] - state["old"]), tol=1e-10, max_iterations=3)
     assert not res.converged and "not converged in 3" in res.report.reason
+
+
+def test_staggered_loop_stops_when_sweeps_change_nothing():
+    """Stages that converge without moving (a u-step refused by its line search) leave the error
+    where it is: the loop fails after three equal errors instead of running to max_iterations."""
+    res = staggered([lambda: SolveReport(True, 0, 0)], lambda: 0.5, tol=1e-4, max_iterations=2000)
+    assert not res.converged and res.iterations == 3 and "stagnated at error 5.00e-01" in res.report.reason
