@@ -84,3 +84,28 @@ def stress_enhancement_theta(*, E, nu, Omega, RT):
     J. Electrochem. Soc. 154, A910, eq. 9; Yang 2005, Mater. Sci. Eng. A 409, 153).
     """
     return (Omega / RT) * 2 * Omega * E / (9 * (1 - nu))
+
+
+def disk_centre_stress_quasi_steady(*, radius, D, c_max, c_rate, E, nu, Omega):
+    """Equibiaxial centre stress of a plane-strain disk under galvanostatic insertion, once the
+    concentration profile is quasi-steady (after t ≈ 0.2 R²/D):
+
+        j = c_max (R/2) C / 3600 s,  c(r) = c(0) + j r²/(2DR),  c̄ − c(0) = jR/(4D),
+        σ_r(0) = σ_θ(0) = ΩE (c̄ − c(0)) / (6(1 − ν)) = ΩE c_max C R² / (48 (1 − ν) D · 3600 s)
+
+    (Timoshenko & Goodier §151 for a solid cylinder with the eigenstrain (Ω/3)(c − c_ref)).
+    """
+    return Omega * E * c_max * c_rate * radius**2 / (48 * (1 - nu) * D * 3600.0)
+
+
+def disk_griffith_critical_c_rate(*, radius, flaw_half_length, D, c_max, E, nu, Omega, Gc):
+    """C-rate at which a central crack of half-length a in the quasi-steady centre stress σ(0)
+    (:func:`disk_centre_stress_quasi_steady`) meets Griffith's criterion in plane strain,
+    σ(0) √(π a) = √(E G_c / (1 − ν²)), taking the stress as uniform over the crack. With a ∝ R:
+
+        C_crit = 48 (1 − ν) D · 3600 s / (Ω E c_max R²) · √(E G_c / ((1 − ν²) π a)) ∝ R^(−5/2).
+    """
+    sigma_c = np.sqrt(E * Gc / ((1 - nu**2) * np.pi * flaw_half_length))
+    per_c_rate = disk_centre_stress_quasi_steady(radius=radius, D=D, c_max=c_max, c_rate=1.0, E=E, nu=nu,
+                                                 Omega=Omega)
+    return sigma_c / per_c_rate
