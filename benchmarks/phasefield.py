@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from battchem.output import read_series  # noqa: E402
 from _common import ROOT, SCRATCH, Report, busy_cores, refuse_mpi_launch, table  # noqa: E402
 
 INPUT = ROOT / "problems" / "notched_plate_tension_coarse.yaml"
@@ -41,10 +42,7 @@ def run_case(ratio: float, extra: list[str]) -> dict:
     subprocess.run(cmd, check=False, cwd=ROOT)
     wall = time.perf_counter() - t0
     manifest = json.loads((out / "manifest.json").read_text())
-    with (out / "series.csv").open() as f:
-        header = f.readline().strip().split(",")
-    data = np.loadtxt(out / "series.csv", delimiter=",", skiprows=1, ndmin=2)
-    col = {h.split(" [")[0]: data[:, i] for i, h in enumerate(header)}
+    col = read_series(out / "series.csv")
     return {"ratio": ratio, "manifest": manifest, "series": col, "wall": wall, "busy": busy}
 
 
