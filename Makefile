@@ -1,6 +1,6 @@
 # battchem: every entry point. On a machine without FEniCSx, commands run inside the podman image
 # (built on first use, host tools installed via apt); with FEniCSx present they run natively.
-#   make demo      3-D particle at 2C extraction, with pictures (out/demo)
+#   make demo      3-D particle at 2C extraction and a cracking disk, with pictures (out/demo*)
 #   make test      CI suite: serial pytest + mpirun -n 2 pass of the tests marked mpi
 SHELL := /bin/bash
 RUN := containers/run
@@ -8,13 +8,15 @@ PYTEST := python3 -m pytest -p no:cacheprovider
 NP ?= 2
 DEMO_INPUT ?= problems/demo_particle_sphere_2C.yaml
 DEMO_OUT ?= out/demo
+DEMO_CRACK_INPUT ?= problems/demo_particle_disk_crack.yaml
+DEMO_CRACK_OUT ?= out/demo_crack
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 
-.PHONY: help setup image sif demo test test-serial test-mpi test-all bench bench-quick shell clean distclean gold
+.PHONY: help setup image sif demo test test-serial test-mpi test-all bench bench-quick fracture-map shell clean distclean gold
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "targets: setup image sif demo test test-all test-mpi bench bench-quick shell clean"
+	@echo "targets: setup image sif demo test test-all test-mpi bench bench-quick fracture-map shell clean"
 
 # Host tools (podman, mmdebstrap) and the image, unless FEniCSx is already importable here.
 setup:
@@ -33,6 +35,7 @@ sif: image
 
 demo: setup
 	$(RUN) mpirun -n $(NP) battchem run $(DEMO_INPUT) -o $(DEMO_OUT)
+	$(RUN) mpirun -n $(NP) battchem run $(DEMO_CRACK_INPUT) -o $(DEMO_CRACK_OUT)
 
 test: setup
 	$(RUN) $(PYTEST) -m "not slow" --timeout=900 tests
@@ -58,6 +61,10 @@ bench: setup
 # one-minute check that the benchmark scripts work (numbers meaningless)
 bench-quick: setup
 	$(RUN) python3 benchmarks/run_all.py --quick
+
+# radius x C-rate fracture map (issue 3 §6; ~20 min on 2 cores; runs kept in out/fracture_map)
+fracture-map: setup
+	$(RUN) python3 problems/fracture_map.py -o out/fracture_map
 
 shell: setup
 	$(RUN) bash

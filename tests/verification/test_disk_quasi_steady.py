@@ -13,7 +13,6 @@ which decays like exp(−λ₁² τ), λ₁ = 3.8317 (first zero of J₁): at τ
     compression, so σ_h(0) = (2(1 + ν)σ₀ − EΩ(c(0) − c_ref)/3)/3 changes with the state of charge.
 """
 
-import numpy as np
 import pytest
 
 import battchem
