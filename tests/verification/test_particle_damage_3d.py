@@ -17,7 +17,7 @@ PENNY = ROOT / "problems" / "particle_sphere_insertion_penny_flaw.yaml"
 R, ELL = 5e-6, 1e-6
 H_BAND = 0.1  # × R = ℓ/2
 COARSE = ["output.plots=false", "output.fields_every=0", "output.checkpoint_every=0",
-          "geometry.mesh_size=0.3", "geometry.band_half_width=0.6", f"geometry.band_mesh_size={H_BAND}",
+          "geometry.refine=0", "geometry.mesh_size=0.3", "geometry.band_half_width=0.6", f"geometry.band_mesh_size={H_BAND}",
           f"fracture.length_scale={ELL}"]
 
 
