@@ -63,8 +63,9 @@ class Geometry(Model):
     kind: Literal["sphere_1d", "disk", "sphere_axisym", "sphere"] = Q(
         "sphere", "-", "sphere_1d (radial), disk (2-D plane strain), sphere_axisym, sphere (3-D)")
     radius: float | None = Q(None, "m", "particle radius (null: the material set's radius)", gt=0)
-    mesh_size: float = Q(0.15, "-", "element size of the gmsh mesh relative to the radius", gt=0, le=1)
-    refine: int = Q(0, "-", "uniform parallel refinements after gmsh (each halves h)", ge=0, le=6)
+    mesh_size: float = Q(0.15, "-", "element size of the final mesh relative to the radius", gt=0, le=1)
+    refine: int = Q(0, "-", "uniform parallel refinements after gmsh; gmsh meshes at 2^refine × the sizes",
+                    ge=0, le=6)
     symmetry: Literal["reduced", "full"] = Q(
         "reduced", "-", "reduced: octant (sphere), quadrant (disk, axisymmetric); full: whole section")
     degree: int = Q(2, "-", "polynomial degree of c and u (2: stresses linear per cell, far more "
@@ -97,10 +98,11 @@ class Geometry(Model):
 
     @property
     def crack_path_mesh_size(self) -> float:
-        """Element size (× radius, after refinement) where the cracks of flaws at angle 0 run."""
-        h = self.band_mesh_size if (self.band_half_width > 0 and self.band_mesh_size is not None) \
-            else self.mesh_size
-        return h / 2**self.refine
+        """Final element size (× radius) where the cracks of flaws at angle 0 run (like mesh_size, a
+        size of the final mesh: gmsh meshes at 2^refine times it)."""
+        if self.band_half_width > 0 and self.band_mesh_size is not None:
+            return self.band_mesh_size
+        return self.mesh_size
 
 
 class Material(Model):
@@ -256,7 +258,7 @@ class ParticleConfig(BaseConfig):
             if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
                 size_key = "band_mesh_size" if g.band_half_width > 0 and g.band_mesh_size else "mesh_size"
                 warnings.warn(f"fracture.length_scale = {f.length_scale:g} m is smaller than 2 × the element "
-                              f"size {h:g} m (geometry.{size_key} × radius / 2^refine): the mesh does not "
+                              f"size {h:g} m (geometry.{size_key} × radius): the mesh does not "
                               f"resolve the crack (use an element size <= ℓ/2); running anyway",
                               UserWarning, stacklevel=2)
         if g.out_of_plane == "generalized_plane_strain" and self.coupling.mode != "one_way":
