@@ -10,6 +10,7 @@ import pytest
 from mpi4py import MPI
 
 import battchem
+import damage_runs
 from battchem.evaluation import probe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,21 +22,9 @@ COARSE = ["output.plots=false", "output.fields_every=0", "output.checkpoint_ever
 
 
 def run_with_final_damage(source, outdir, overrides):
-    """Run and return (result, r/R and d of the damage dofs at the end, gathered)."""
-    final = {}
-
-    def observer(problem, t, step):
-        V = problem.core.Vd
-        n = V.dofmap.index_map.size_local
-        x = V.tabulate_dof_coordinates()[:n]
-        final["r"] = np.hypot(x[:, 0], x[:, 1]) / R
-        final["d"] = problem.core.d.x.array[:n].copy()
-
-    result = battchem.run(source, outdir, COARSE + overrides, quiet=True, observer=observer)
-    comm = MPI.COMM_WORLD
-    r = np.concatenate(comm.allgather(final["r"]))
-    d = np.concatenate(comm.allgather(final["d"]))
-    return result, r, d
+    """Run a coarse version; return (result, r/R and d of the damage dofs at the end, gathered)."""
+    result, x, d = damage_runs.run_with_final_damage(source, outdir, COARSE + overrides, length=R)
+    return result, np.hypot(x[:, 0], x[:, 1]), d
 
 
 def test_insertion_grows_the_central_flaw_across_the_particle(shared_tmp):

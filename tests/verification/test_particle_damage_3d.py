@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mpi4py import MPI
 
-import battchem
+import damage_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 PENNY = ROOT / "problems" / "particle_sphere_insertion_penny_flaw.yaml"
@@ -22,20 +21,9 @@ COARSE = ["output.plots=false", "output.fields_every=0", "output.checkpoint_ever
 
 
 def run_with_final_damage(outdir, overrides):
-    """Run and return (result, coordinates / R and d of the damage dofs at the end, gathered)."""
-    final = {}
-
-    def observer(problem, t, step):
-        V = problem.core.Vd
-        n = V.dofmap.index_map.size_local
-        final["x"] = V.tabulate_dof_coordinates()[:n] / R
-        final["d"] = problem.core.d.x.array[:n].copy()
-
-    result = battchem.run(PENNY, outdir, COARSE + overrides, quiet=True, observer=observer)
-    comm = MPI.COMM_WORLD
-    x = np.concatenate(comm.allgather(final["x"]))
-    d = np.concatenate(comm.allgather(final["d"]))
-    return result, x, d
+    """Run the coarse penny input; return (result, coordinates / R and d of the damage dofs at the
+    end, gathered)."""
+    return damage_runs.run_with_final_damage(PENNY, outdir, COARSE + overrides, length=R)
 
 
 def seeded_penny_crack_measure(a, ell, n=1500):
