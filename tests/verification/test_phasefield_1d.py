@@ -1,4 +1,4 @@
-"""1-D verification of the phase-field core (battchem.problems.fracture_core):
+"""1-D verification of the phase-field core (battchem.components.fracture):
 
 - AT2 crack profile: with d = 1 at x = 0 and no elastic energy, d minimises Γ_ℓ, so
   d = cosh((L − |x|)/ℓ)/cosh(L/ℓ) on [−L, L] (→ exp(−|x|/ℓ)) and G_c Γ_ℓ = G_c tanh(L/ℓ) → G_c per
@@ -19,7 +19,7 @@ from petsc4py import PETSc
 from battchem.config import SolverConfig
 from battchem.physics import phasefield as pf
 from battchem.physics.mechanics import lame_parameters
-from battchem.problems.fracture_core import FractureInput, PhaseFieldFracture
+from battchem.components.fracture import FractureInput, PhaseFieldFracture
 
 E, NU, GC, ELL = 210e9, 0.3, 2700.0, 1.5e-5
 LMBDA, MU = lame_parameters(E, NU)

@@ -14,7 +14,7 @@ constraints that do not over-constrain the body.
 
 With damage (``fracture``, one-way coupling, P1, disk or 3-D sphere, full section): σ = g(d)
 ∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e with ε_e = ε(u) − ε*(c), and per step c first, then the u–d alternate
-minimisation of ``battchem.problems.fracture_core`` at that c (AT1/AT2, split, history or VI).
+minimisation of ``battchem.components.fracture`` at that c (AT1/AT2, split, history or VI).
 Optionally cracks are fast diffusion paths, D(d_n) = D [1 + (ratio − 1) d_n²] with the damage of the
 last accepted step. Initial flaws (disk: central or radial surface cracks of given length and
 orientation; sphere: central pennies or surface thumbnail cracks) seed an initial history field
@@ -30,246 +30,31 @@ changing (``staggered``).
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import ufl
 from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
-from pydantic import model_validator
 
 from battchem import evaluation
 from battchem import mesh as bmesh
-from battchem.config import BaseConfig, Model, Q, SteppingConfig
-from battchem.materials import FARADAY, GAS_CONSTANT, INTERCALATION_MATERIALS, intercalation_material
+from battchem.components.fracture import PhaseFieldFracture
+from battchem.materials import FARADAY, GAS_CONSTANT, intercalation_material
 from battchem.physics import mechanics, transport
 from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
 from battchem.problems.base import Problem, StepResult, register
-from battchem.problems.fracture_core import FractureInput, PhaseFieldFracture
-from battchem.solvers import (NonlinearSolver, Projector, default_options, global_size, rigid_body_modes,
-                              staggered)
-
-# --------------------------------------------------------------------------------------------
-# Input
-
-
-class Geometry(Model):
-    """Particle shape and mesh."""
-
-    kind: Literal["sphere_1d", "disk", "sphere_axisym", "sphere"] = Q(
-        "sphere", "-", "sphere_1d (radial), disk (2-D plane strain), sphere_axisym, sphere (3-D)")
-    radius: float | None = Q(None, "m", "particle radius (null: the material set's radius)", gt=0)
-    mesh_size: float = Q(0.15, "-", "element size of the final mesh relative to the radius", gt=0, le=1)
-    refine: int = Q(0, "-", "uniform parallel refinements after gmsh; gmsh meshes at 2^refine × the sizes",
-                    ge=0, le=6)
-    symmetry: Literal["reduced", "full"] = Q(
-        "reduced", "-", "reduced: octant (sphere), quadrant (disk, axisymmetric); full: whole section")
-    degree: int = Q(2, "-", "polynomial degree of c and u (2: stresses linear per cell, far more "
-                    "accurate than piecewise-constant P1 stresses at the same cost per unknown)", ge=1, le=2)
-    grading: float = Q(1.0, "-", "sphere_1d: size ratio of the centre to the surface element", ge=1, le=100)
-    out_of_plane: Literal["plane_strain", "generalized_plane_strain"] = Q(
-        "plane_strain", "-", "disk: plane_strain (ε_zz = 0) or generalized_plane_strain (uniform ε_zz "
-        "with no net axial force: a long free cylinder; uniform lithiation is then stress free)")
-    band_half_width: float = Q(0.0, "-", "disk, sphere: half-width (× radius) of a refined band |y| ≤ w "
-                               "around the plane y = 0, where flaws at angle 0 or 180 lie (0: no band)",
-                               ge=0, le=1)
-    band_mesh_size: float | None = Q(None, "-", "element size in the band relative to the radius "
-                                     "(null: mesh_size)", gt=0, le=1)
-
-    @model_validator(mode="after")
-    def _band_rules(self):
-        if self.out_of_plane != "plane_strain" and self.kind != "disk":
-            raise ValueError(f"geometry.out_of_plane = {self.out_of_plane!r} applies to kind disk only "
-                             f"(got {self.kind!r}; allowed: plane_strain)")
-        if self.band_half_width > 0:
-            if self.kind not in ("disk", "sphere"):
-                raise ValueError(f"geometry.band_half_width: a refined band needs kind disk or sphere "
-                                 f"(got {self.kind!r})")
-            if self.band_mesh_size is not None and self.band_mesh_size > self.mesh_size:
-                raise ValueError(f"geometry.band_mesh_size = {self.band_mesh_size:g} must not exceed "
-                                 f"geometry.mesh_size = {self.mesh_size:g} (allowed: (0, mesh_size])")
-        elif self.band_mesh_size is not None:
-            raise ValueError("geometry.band_mesh_size needs geometry.band_half_width > 0 (allowed: (0, 1])")
-        return self
-
-    @property
-    def crack_path_mesh_size(self) -> float:
-        """Final element size (× radius) where the cracks of flaws at angle 0 run (like mesh_size, a
-        size of the final mesh: gmsh meshes at 2^refine times it)."""
-        if self.band_half_width > 0 and self.band_mesh_size is not None:
-            return self.band_mesh_size
-        return self.mesh_size
-
-
-class Material(Model):
-    """Intercalation material; values not given are taken from the named set."""
-
-    name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)})")
-    E: float = Q(None, "Pa", "Young's modulus", gt=0)
-    nu: float = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
-    Omega: float = Q(None, "m^3/mol", "partial molar volume of Li")
-    D: float = Q(None, "m^2/s", "Li diffusivity", gt=0)
-    c_max: float = Q(None, "mol/m^3", "maximum Li concentration", gt=0)
-    temperature: float = Q(298.15, "K", "temperature", gt=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_from_set(cls, data):
-        if not isinstance(data, dict):
-            return data
-        name = data.get("name", "LiMn2O4_Zhang2007")
-        if name not in INTERCALATION_MATERIALS:
-            raise ValueError(f"unknown material set {name!r} (allowed: {', '.join(INTERCALATION_MATERIALS)})")
-        values = intercalation_material(name).as_dict()
-        values.pop("radius", None)
-        return {**values, **{k: v for k, v in data.items() if v is not None}, "name": name}
-
-
-class Coupling(Model):
-    """Chemo-mechanical coupling."""
-
-    mode: Literal["one_way", "two_way"] = Q(
-        "one_way", "-", "one_way: concentration drives stress; two_way: stress also drives the flux")
-    c_ref: float | None = Q(None, "mol/m^3", "stress-free concentration (null: the initial one)", ge=0)
-    solution: Literal["monolithic", "staggered"] = Q(
-        "monolithic", "-", "two_way only. monolithic: Newton on (c, u, σ_h) together (robust, quadratic; "
-        "MUMPS below solver.direct_max_dofs, else GMRES + ASM/ILU); staggered: c and (u, σ_h) alternate "
-        "(each block AMG-preconditioned: the choice for large meshes; the fixed point contracts like "
-        "θc/(1 + θc), so it slows down as stress-enhanced diffusion grows)")
-
-
-class Segment(Model):
-    """One step of the operating protocol."""
-
-    direction: Literal["insertion", "extraction", "rest"] = Q(
-        "insertion", "-", "insertion (lithiation), extraction (delithiation) or rest")
-    c_rate: float | None = Q(None, "1/h", "current as a C-rate: i = c_max F (V/A) C / 3600 s", gt=0)
-    current_density: float | None = Q(None, "A/m^2", "current density magnitude on the surface", gt=0)
-    duration: float | None = Q(None, "s", "segment length", gt=0)
-    until_soc: float | None = Q(None, "-", "end the segment at this state of charge", ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _complete(self):
-        currents = [v for v in (self.c_rate, self.current_density) if v is not None]
-        if self.direction == "rest":
-            if currents:
-                raise ValueError("a rest segment carries no current (remove c_rate/current_density)")
-            if self.duration is None or self.until_soc is not None:
-                raise ValueError("a rest segment needs a duration (and no until_soc)")
-        else:
-            if len(currents) != 1:
-                raise ValueError("give exactly one of c_rate or current_density")
-            if (self.duration is None) == (self.until_soc is None):
-                raise ValueError("give exactly one of duration or until_soc")
-        return self
-
-
-class Operation(Model):
-    """Galvanostatic protocol: segments repeated ``cycles`` times from a uniform initial state."""
-
-    soc_initial: float = Q(0.0, "-", "initial uniform state of charge c/c_max", ge=0, le=1)
-    segments: list[Segment] = Q([Segment(direction="insertion", c_rate=1.0, until_soc=0.9)], "-",
-                                "protocol segments")
-    cycles: int = Q(1, "-", "repetitions of the segment list", ge=1, le=10000)
-    stop_at_surface_limit: bool = Q(
-        True, "-", "end a segment early when the surface concentration reaches c_max (insertion) "
-        "or 0 (extraction), as a voltage cut-off would")
-
-    @model_validator(mode="after")
-    def _soc_targets(self):
-        if not self.segments:
-            raise ValueError("segments: at least one segment is needed")
-        soc = self.soc_initial
-        for k, seg in enumerate(self.segments * min(self.cycles, 2)):
-            if seg.until_soc is None:
-                continue
-            i = k % len(self.segments)
-            if seg.direction == "insertion" and seg.until_soc <= soc:
-                raise ValueError(f"segments[{i}].until_soc = {seg.until_soc}: insertion must end above "
-                                 f"the state of charge at its start ({soc:g})")
-            if seg.direction == "extraction" and seg.until_soc >= soc:
-                raise ValueError(f"segments[{i}].until_soc = {seg.until_soc}: extraction must end below "
-                                 f"the state of charge at its start ({soc:g})")
-            soc = seg.until_soc
-        return self
-
-
-class Flaw(Model):
-    """An initial flat flaw, seeded as an initial history field. Disk: a straight crack; sphere: a
-    penny (centre) or a half-penny thumbnail crack (surface) in a plane through the z axis."""
-
-    location: Literal["centre", "surface"] = Q(
-        "centre", "-", "centre: a crack through the centre; surface: a radial crack from the surface inward")
-    length: float = Q(0.2, "-", "crack size relative to the radius (centre: total length, or the "
-                      "diameter of the penny in 3-D; surface: depth)", gt=0, lt=1)
-    angle: float = Q(0.0, "deg", "centre: direction of the crack line (3-D: of the crack plane, which holds "
-                     "the z axis) from the x axis; surface: polar angle of its mouth on the equator (the "
-                     "crack is radial)", ge=-360, le=360)
-
-
-class ParticleDamage(FractureInput):
-    """Phase-field fracture of the particle (null: no damage)."""
-
-    Gc: float = Q(2.0, "J/m^2", "critical energy release rate G_c (no verified value for the bundled "
-                  "material sets: give one)", gt=0)
-    length_scale: float = Q(2e-7, "m", "regularisation length ℓ (resolve it: mesh_size × radius ≤ ℓ/2)",
-                            gt=0)
-    flaws: list[Flaw] = Q([], "-", "initial flaws")
-    target_damage_change: float = Q(0.1, "-", "largest ‖Δd‖∞ per step: steps shrink while cracks grow "
-                                    "fast; a step above twice this is redone smaller", gt=0, le=1)
-    crack_diffusivity_ratio: float = Q(
-        1.0, "-", "cracks as fast diffusion paths: D(d) = D [1 + (ratio − 1) d²] with the damage of the "
-        "last accepted step (1: cracks do not change D)", ge=1, le=1e6)
-    stop_at_initiation: bool = Q(False, "-", "end the run (completed) once a crack has initiated")
-
-
-class ParticleConfig(BaseConfig):
-    """Input of the particle_fracture problem."""
-
-    problem: Literal["particle_fracture"] = Q("particle_fracture", "-", "problem name")
-    geometry: Geometry = Geometry()
-    material: Material = Material()
-    coupling: Coupling = Coupling()
-    operation: Operation = Operation()
-    stepping: SteppingConfig = SteppingConfig(dt_initial=1.0, dt_min=1e-3, dt_max=60.0, target_change=0.02)
-    fracture: ParticleDamage | None = Q(None, "-", "phase-field damage (null: elastic particle)")
-
-    @model_validator(mode="after")
-    def _geometry_rules(self):
-        g = self.geometry
-        f = self.fracture
-        if f is not None:
-            if g.kind not in ("disk", "sphere"):
-                raise ValueError(f"fracture: geometry.kind = {g.kind!r} has no damage yet (allowed: disk, sphere)")
-            if g.degree != 1:
-                raise ValueError(f"geometry.degree = {g.degree}: damage needs P1 fields (allowed: 1)")
-            if g.symmetry != "full":
-                raise ValueError("geometry.symmetry = 'reduced' with fracture: cracks may lie on the "
-                                 "symmetry planes (allowed: full)")
-            if self.coupling.mode != "one_way":
-                raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
-            R = g.radius if g.radius is not None else \
-                intercalation_material(self.material.name).values["radius"].value
-            h = g.crack_path_mesh_size * R
-            if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
-                size_key = "band_mesh_size" if g.band_half_width > 0 and g.band_mesh_size else "mesh_size"
-                warnings.warn(f"fracture.length_scale = {f.length_scale:g} m is smaller than 2 × the element "
-                              f"size {h:g} m (geometry.{size_key} × radius): the mesh does not "
-                              f"resolve the crack (use an element size <= ℓ/2); running anyway",
-                              UserWarning, stacklevel=2)
-        if g.out_of_plane == "generalized_plane_strain" and self.coupling.mode != "one_way":
-            raise ValueError("geometry.out_of_plane = 'generalized_plane_strain' needs coupling.mode = "
-                             "'one_way' (allowed: plane_strain with two_way)")
-        if g.kind in ("sphere_1d", "sphere_axisym") and g.symmetry == "full":
-            raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
-        if g.kind == "sphere_1d" and g.refine:
-            raise ValueError("geometry.refine: sphere_1d meshes are set by mesh_size (refine must be 0)")
-        return self
-
+from battchem.problems.particle_fracture.inputs import ParticleConfig
+from battchem.solvers import (
+    NonlinearSolver,
+    Projector,
+    default_options,
+    global_size,
+    rigid_body_modes,
+    staggered,
+)
 
 # --------------------------------------------------------------------------------------------
 # Geometry bookkeeping
@@ -378,7 +163,7 @@ class ParticleFracture(Problem):
         self.core = None
         if cfg.fracture is not None:
             # with damage: σ = g(d) ∂ψ⁺/∂ε_e + ∂ψ⁻/∂ε_e, ε_e = ε(u) − ε*(c), and the u–d
-            # alternate minimisation of the fracture core (battchem.problems.fracture_core)
+            # alternate minimisation of the fracture core (battchem.components.fracture)
             H0 = self._flaw_history() if cfg.fracture.flaws else None
             # fixed quadrature degree: UFL would estimate a very high one for the split (√, acos,
             # conditionals); 2 integrates g(d) (quadratic) times the P1 elastic strain products
@@ -900,7 +685,7 @@ class ParticleFracture(Problem):
                 "radius": self.radius, "symmetry_factor": self.factor}
 
     def plots(self, outdir: Path):
-        from battchem.problems import particle_plots
+        from battchem.problems.particle_fracture import plots
 
-        return particle_plots.make_plots(self, Path(outdir))
+        return plots.make_plots(self, Path(outdir))
 

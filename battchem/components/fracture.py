@@ -37,8 +37,15 @@ from petsc4py import PETSc
 
 from battchem.config import Model, Q, SolverConfig
 from battchem.physics import phasefield as pf
-from battchem.solvers import (NonlinearSolver, SolveReport, StaggeredResult, default_options, global_size,
-                              rigid_body_modes, staggered)
+from battchem.solvers import (
+    NonlinearSolver,
+    SolveReport,
+    StaggeredResult,
+    default_options,
+    global_size,
+    rigid_body_modes,
+    staggered,
+)
 
 
 class FractureInput(Model):

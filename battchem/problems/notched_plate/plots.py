@@ -42,7 +42,10 @@ def _damage_picture(problem, values: np.ndarray, path: Path, when: str) -> Path 
 
 
 def _curve(problem, csv: Path, path: Path) -> Path:
-    from battchem.problems.notched_plate import PUBLISHED_TENSION_PEAK, PUBLISHED_TENSION_PEAK_DISPLACEMENT
+    from battchem.problems.notched_plate.inputs import (
+        PUBLISHED_TENSION_PEAK,
+        PUBLISHED_TENSION_PEAK_DISPLACEMENT,
+    )
 
     s = read_series(csv)
     b_mm = problem.config.geometry.thickness * 1e3
