@@ -8,11 +8,13 @@ naming the key, the value and the allowed range, raised before any mesh is built
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from types import SimpleNamespace
+from typing import Any, ClassVar, Literal
 
 import annotated_types
 import yaml
@@ -24,9 +26,115 @@ class ConfigError(ValueError):
 
 
 class Model(BaseModel):
-    """Base of every input section: unknown keys are errors, values are validated on assignment."""
+    """Base of every input section: unknown keys are errors, numbers must be finite (``.inf`` and
+    ``.nan`` are rejected), values are validated on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    A section given in part is merged onto the default of the field that holds it, so that
+    ``stepping: {dt_max: 10}`` changes dt_max and keeps every other value of the problem's own
+    default (which may differ from the class defaults of the section's model).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_onto_section_defaults(cls, data):
+        if not isinstance(data, dict):
+            return data
+        merged = None
+        for name, info in cls.model_fields.items():
+            given = data.get(name)
+            if isinstance(given, dict) and isinstance(info.default, BaseModel):
+                merged = dict(data) if merged is None else merged
+                merged[name] = deep_merge(info.default.model_dump(), given)
+        return data if merged is None else merged
+
+
+def named_sets(config: BaseModel, prefix: str = "") -> dict[str, NamedSet]:
+    """Every :class:`NamedSet` section of ``config`` by dotted key (for the manifest)."""
+    out = {}
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        if isinstance(value, NamedSet):
+            out[prefix + name] = value
+        elif isinstance(value, BaseModel):
+            out.update(named_sets(value, f"{prefix}{name}."))
+    return out
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``base`` updated by ``override``, recursively for mappings (lists are replaced)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class NamedSet(Model):
+    """A parameter section backed by a named, citable set (``battchem.materials``).
+
+    Every value left out (null) is taken from the set named by ``name``; a value given explicitly
+    overrides the set. Changing only ``name`` therefore switches every value to the new set. Use
+    :meth:`resolved` for the values a run uses, :meth:`overrides` for those that differ from the set.
+    Subclasses set ``sets`` (name -> ``MaterialSet``) and declare their set-backed fields with
+    default None.
+    """
+
+    sets: ClassVar[dict] = {}
+    name: str
+
+    @model_validator(mode="after")
+    def _known_set(self):
+        if self.name not in self.sets:
+            kind = type(self).__name__.lower()
+            raise ValueError(f"unknown {kind} set {self.name!r} (allowed: {', '.join(self.sets)})")
+        return self
+
+    def _set(self):
+        return self.sets[self.name]
+
+    def set_keys(self) -> list[str]:
+        """Fields whose value comes from the set unless given."""
+        values = self._set().values
+        return [k for k in type(self).model_fields if k != "name" and k in values]
+
+    def overrides(self) -> dict[str, float]:
+        """Values given in the input for keys the set defines."""
+        return {k: getattr(self, k) for k in self.set_keys() if getattr(self, k) is not None}
+
+    def resolved(self) -> SimpleNamespace:
+        """Every value the run uses: given values, else the set's, else the field's default."""
+        values = self._set().values
+        out = {}
+        for key in type(self).model_fields:
+            given = getattr(self, key)
+            out[key] = values[key].value if given is None and key in values else given
+        return SimpleNamespace(**out)
+
+    def provenance(self) -> dict:
+        """For the manifest: the set, each value with its unit and where it came from."""
+        values = self._set().values
+        resolved = vars(self.resolved())
+        rows = {}
+        for key in self.set_keys():
+            v = values[key]
+            given = getattr(self, key) is not None
+            rows[key] = {"value": resolved[key], "unit": v.unit,
+                         "source": "input (overrides the set)" if given else f"{v.source} [{v.status}]"}
+        return {"set": self.name, "overrides": self.overrides(), "values": rows}
+
+    def label(self) -> str:
+        """The set's name and every overridden value, for titles: 'X (E = 1.2e+10 Pa)'."""
+        over = self.overrides()
+        if not over:
+            return self.name
+        values = self._set().values
+        parts = [f"{k} = {v:.4g}" + (f" {values[k].unit}" if values[k].unit not in ("-", "") else "")
+                 for k, v in over.items()]
+        return f"{self.name} ({', '.join(parts)})"
 
 
 def Q(default: Any, unit: str = "-", description: str = "", **constraints: Any) -> Any:
@@ -128,7 +236,13 @@ def load_yaml(path: str | Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"input file {path} does not exist")
     try:
-        data = parse_yaml(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.start}); give a YAML input") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -139,8 +253,13 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def apply_overrides(data: dict, overrides: list[str] | None) -> dict:
-    """Apply ``key.path=value`` strings (values parsed as YAML) to a copy of ``data``."""
+def apply_overrides(data: dict, overrides: list[str] | None, defaults: dict | None = None) -> dict:
+    """Apply ``key.path=value`` strings (values parsed as YAML) to a copy of ``data``.
+
+    A path may index lists (``operation.segments.0.c_rate=2``); a list that the input leaves out is
+    first copied from ``defaults`` (the problem's default input as a mapping), so that one item of
+    a default list can be changed.
+    """
     import copy
 
     data = copy.deepcopy(data)
@@ -155,15 +274,33 @@ def apply_overrides(data: dict, overrides: list[str] | None) -> dict:
             value = parse_yaml(text) if text.strip() else None
         except yaml.YAMLError:
             value = text
-        node = data
-        for p in parts[:-1]:
+        node, default = data, defaults
+        for depth, p in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = ".".join(parts[:depth]) or "the input"
+            if isinstance(node, list):
+                if not p.lstrip("-").isdigit():
+                    raise ConfigError(f"--set {key}: {where} is a list; expected an index, got {p!r}")
+                index = int(p)
+                if not -len(node) <= index < len(node):
+                    raise ConfigError(f"--set {key}: index {index} out of range ({where} has {len(node)} items)")
+                default = default[index] if isinstance(default, list) and -len(default) <= index < len(default) \
+                    else None
+                if last:
+                    node[index] = value
+                else:
+                    node = node[index]
+                continue
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {where} is not a section")
+            default = default.get(p) if isinstance(default, dict) else None
+            if last:
+                node[p] = value
+                break
             child = node.get(p)
             if child is None:
-                child = node[p] = {}
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set {key}: '{p}' is not a section")
+                child = node[p] = copy.deepcopy(default) if isinstance(default, list) else {}
             node = child
-        node[parts[-1]] = value
     return data
 
 
@@ -171,22 +308,43 @@ def apply_overrides(data: dict, overrides: list[str] | None) -> dict:
 # Errors -> one line
 
 
-def _field_info(model: type[BaseModel], loc: tuple):
-    """The FieldInfo at ``loc`` inside ``model`` (None when the path leaves the models)."""
-    info = None
+def _model_at(model: type[BaseModel], loc: tuple):
+    """The model class that holds the key at ``loc`` (list indices step into the item model)."""
     current: Any = model
     for part in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        info = current.model_fields.get(part) if isinstance(part, str) else None
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part) if _is_model(current) else None
         if info is None:
             return None
-        current = info.annotation
-        args = getattr(current, "__args__", ())
-        for a in args:  # Optional[Model] / Model | None
-            if isinstance(a, type) and issubclass(a, BaseModel):
-                current = a
-    return info
+        current = _inner_model(info.annotation)
+        if current is None:
+            return None
+    return current
+
+
+def _is_model(obj) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _inner_model(annotation):
+    """M for annotations M, M | None, list[M] (None when no model is inside)."""
+    if _is_model(annotation):
+        return annotation
+    for a in typing.get_args(annotation):
+        inner = _inner_model(a)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _field_info(model: type[BaseModel], loc: tuple):
+    """The FieldInfo at ``loc`` inside ``model`` (None when the path leaves the models)."""
+    keys = [p for p in loc if not isinstance(p, int)]
+    if not keys:
+        return None
+    parent = _model_at(model, tuple(loc[:max(i for i, p in enumerate(loc) if not isinstance(p, int))]))
+    return parent.model_fields.get(keys[-1]) if _is_model(parent) else None
 
 
 def allowed_range(info) -> str:
@@ -221,13 +379,13 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> str
     value = err.get("input")
     more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     if etype == "extra_forbidden":
-        parent = _field_info(model, loc[:-1])
-        target = parent.annotation if parent is not None else model
+        target = _model_at(model, loc[:-1])
         allowed = ""
-        if isinstance(target, type) and issubclass(target, BaseModel):
-            allowed = f" (allowed keys: {', '.join(target.model_fields)})"
-        elif len(loc) == 1:
-            allowed = f" (allowed keys: {', '.join(model.model_fields)})"
+        if _is_model(target):
+            names = list(target.model_fields)
+            close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            allowed = f" ({hint}allowed keys: {', '.join(names)})"
         return f"unknown key '{key}'{allowed}{more}"
     if etype == "missing":
         return f"missing key '{key}'{more}"
@@ -260,10 +418,16 @@ def validate(model: type[BaseModel], data: dict) -> BaseModel:
 
 
 def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, indent: int = 0) -> str:
-    """Dump ``config`` as YAML with each leaf commented with its unit, meaning and source."""
+    """Dump ``config`` as YAML with each leaf commented with its unit, meaning, range and source.
+
+    Values a named set supplies (:class:`NamedSet` fields left null) are printed commented out with
+    the set's value and source, so that an edited copy that changes only the set's name takes every
+    value from the new set. Optional sections and list items show their keys and defaults.
+    """
     sources = sources or {}
     lines: list[str] = []
     pad = "  " * indent
+    set_values = config._set().values if isinstance(config, NamedSet) else {}
     for name, info in type(config).model_fields.items():
         value = getattr(config, name)
         if isinstance(value, BaseModel):
@@ -273,35 +437,76 @@ def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, ind
             lines.append(commented_yaml(value, sources.get(name, {}) if isinstance(sources.get(name), dict) else {},
                                         indent + 1))
             continue
+        if value is None and name in set_values:  # supplied by the named set: commented out
+            v = set_values[name]
+            text = _leaf(name, v.value, info, f"from set {config.name}: {v.source} [{v.status}]; "
+                         "uncomment to override")
+            lines.append(f"{pad}# {text}")
+            continue
         optional_model = _optional_model(info.annotation) if value is None else None
         if optional_model is not None:  # an optional section: show its keys, commented out
             lines.append(f"{pad}{name}: null  # {info.description or 'optional section'}; to enable, "
                          f"replace null by (defaults shown):")
-            body = commented_yaml(optional_model(), {}, indent + 1)
-            lines.extend(f"{pad}#{line[len(pad):]}" if line.strip() else line for line in body.splitlines())
+            lines.extend(_commented_out(commented_yaml(optional_model(), {}, indent + 1), pad))
             continue
-        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        item_model = _list_item_model(info.annotation)
+        if item_model is not None:
+            lines.append(f"{pad}# {name}: {info.description or 'list'}; keys of each item:")
+            lines.extend(_commented_out(_item_keys(item_model, indent + 1), pad))
+            if not value:
+                lines.append(f"{pad}{name}: []")
+                continue
             lines.append(f"{pad}{name}:")
             for item in value:
-                dumped = yaml.safe_dump(item.model_dump(mode="json"), default_flow_style=True, width=1000).strip()
+                dumped = yaml.safe_dump(item.model_dump(mode="json", exclude_defaults=True),
+                                        default_flow_style=True, width=1000).strip()
                 lines.append(f"{pad}  - {dumped}")
             continue
-        dumped = yaml.safe_dump(_plain(value), default_flow_style=True, width=1000).strip()
-        dumped = dumped.removesuffix("\n...").removesuffix("...").strip()
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        unit = extra.get("unit", "")
-        comment = []
-        if unit and unit != "-":
-            comment.append(f"[{unit}]")
-        if info.description:
-            comment.append(info.description)
-        rng = allowed_range(info)
-        if rng:
-            comment.append(f"(allowed {rng.split(' [')[0]})")
-        if name in sources and isinstance(sources[name], str):
-            comment.append(f"source: {sources[name]}")
-        lines.append(f"{pad}{name}: {dumped}" + (f"  # {' '.join(comment)}" if comment else ""))
+        source = sources.get(name) if isinstance(sources.get(name), str) else ""
+        lines.append(pad + _leaf(name, value, info, f"source: {source}" if source else ""))
     return "\n".join(lines)
+
+
+def _leaf(name: str, value: Any, info, note: str = "") -> str:
+    """'name: value  # [unit] description (allowed range) note'."""
+    dumped = yaml.safe_dump(_plain(value), default_flow_style=True, width=1000).strip()
+    dumped = dumped.removesuffix("\n...").removesuffix("...").strip()
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    unit = extra.get("unit", "")
+    comment = []
+    if unit and unit != "-":
+        comment.append(f"[{unit}]")
+    if info.description:
+        comment.append(info.description)
+    rng = allowed_range(info)
+    if rng:
+        comment.append(f"(allowed {rng.split(' [')[0]})")
+    if note:
+        comment.append(note)
+    return f"{name}: {dumped}" + (f"  # {' '.join(comment)}" if comment else "")
+
+
+def _item_keys(model: type[BaseModel], indent: int) -> str:
+    """Each key of a list item model with its default, unit and meaning (for ``show``)."""
+    pad = "  " * indent
+    rows = []
+    for name, info in model.model_fields.items():
+        default = None if info.is_required() else info.default
+        rows.append(pad + _leaf(name, default, info))
+    return "\n".join(rows)
+
+
+def _commented_out(block: str, pad: str) -> list[str]:
+    return [f"{pad}#{line[len(pad):]}" if line.strip() else line for line in block.splitlines()]
+
+
+def _list_item_model(annotation) -> type[BaseModel] | None:
+    """M of a ``list[M]`` annotation with M a model, else None."""
+    if typing.get_origin(annotation) is list:
+        args = typing.get_args(annotation)
+        if args and _is_model(args[0]):
+            return args[0]
+    return None
 
 
 def _optional_model(annotation) -> type[BaseModel] | None:

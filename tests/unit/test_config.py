@@ -27,9 +27,12 @@ def test_override_without_equals_sign_is_an_error():
 
 def test_named_material_set_fills_unset_values_and_overrides_win():
     cfg = load_config({**BASE, "material": {"name": "NMC811_OKane2022", "E": 150e9}})
-    assert cfg.material.E == 150e9
-    assert cfg.material.Omega == pytest.approx(1.25e-5)
-    assert cfg.material.c_max == pytest.approx(63104.0)
+    values = cfg.material.resolved()
+    assert values.E == 150e9
+    assert values.Omega == pytest.approx(1.25e-5)
+    assert values.c_max == pytest.approx(63104.0)
+    assert cfg.material.overrides() == {"E": 150e9}
+    assert cfg.material.label() == "NMC811_OKane2022 (E = 1.5e+11 Pa)"
 
 
 @pytest.mark.parametrize("override, key, allowed", [

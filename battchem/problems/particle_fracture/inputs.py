@@ -4,13 +4,13 @@ galvanostatic protocol and (optional) phase-field damage with initial flaws."""
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
 from battchem.components.fracture import FractureInput
-from battchem.config import BaseConfig, Model, Q, SteppingConfig
-from battchem.materials import INTERCALATION_MATERIALS, intercalation_material
+from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig
+from battchem.materials import INTERCALATION_MATERIALS
 
 
 class Geometry(Model):
@@ -61,28 +61,23 @@ class Geometry(Model):
         return self.mesh_size
 
 
-class Material(Model):
-    """Intercalation material; values not given are taken from the named set."""
+class Material(NamedSet):
+    """Intercalation material: a named set; any value given here overrides the set's."""
 
-    name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)})")
-    E: float = Q(None, "Pa", "Young's modulus", gt=0)
-    nu: float = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
-    Omega: float = Q(None, "m^3/mol", "partial molar volume of Li")
-    D: float = Q(None, "m^2/s", "Li diffusivity", gt=0)
-    c_max: float = Q(None, "mol/m^3", "maximum Li concentration", gt=0)
+    sets: ClassVar[dict] = INTERCALATION_MATERIALS
+    name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)}); "
+                  "battchem show lists each set's values and sources")
+    E: float | None = Q(None, "Pa", "Young's modulus", gt=0)
+    nu: float | None = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
+    Omega: float | None = Q(None, "m^3/mol", "partial molar volume of Li")
+    D: float | None = Q(None, "m^2/s", "Li diffusivity", gt=0)
+    c_max: float | None = Q(None, "mol/m^3", "maximum Li concentration", gt=0)
     temperature: float = Q(298.15, "K", "temperature", gt=0)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_from_set(cls, data):
-        if not isinstance(data, dict):
-            return data
-        name = data.get("name", "LiMn2O4_Zhang2007")
-        if name not in INTERCALATION_MATERIALS:
-            raise ValueError(f"unknown material set {name!r} (allowed: {', '.join(INTERCALATION_MATERIALS)})")
-        values = intercalation_material(name).as_dict()
-        values.pop("radius", None)
-        return {**values, **{k: v for k, v in data.items() if v is not None}, "name": name}
+    @property
+    def radius(self) -> float:
+        """The set's particle radius [m] (used when geometry.radius is null)."""
+        return self._set().values["radius"].value
 
 
 class Coupling(Model):
@@ -139,11 +134,16 @@ class Operation(Model):
     def _soc_targets(self):
         if not self.segments:
             raise ValueError("segments: at least one segment is needed")
-        soc = self.soc_initial
+        soc = self.soc_initial  # None once a duration segment has moved it by an unknown amount
         for k, seg in enumerate(self.segments * min(self.cycles, 2)):
             if seg.until_soc is None:
+                if seg.direction != "rest":
+                    soc = None
                 continue
             i = k % len(self.segments)
+            if soc is None:
+                soc = seg.until_soc
+                continue
             if seg.direction == "insertion" and seg.until_soc <= soc:
                 raise ValueError(f"segments[{i}].until_soc = {seg.until_soc}: insertion must end above "
                                  f"the state of charge at its start ({soc:g})")
@@ -208,8 +208,7 @@ class ParticleConfig(BaseConfig):
                                  "symmetry planes (allowed: full)")
             if self.coupling.mode != "one_way":
                 raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
-            R = g.radius if g.radius is not None else \
-                intercalation_material(self.material.name).values["radius"].value
+            R = g.radius if g.radius is not None else self.material.radius
             h = g.crack_path_mesh_size * R
             if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
                 size_key = "band_mesh_size" if g.band_half_width > 0 and g.band_mesh_size else "mesh_size"
