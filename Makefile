@@ -34,8 +34,8 @@ sif: image
 	apptainer build --force build/battchem.sif containers/apptainer.def
 
 demo: setup
-	$(RUN) mpirun -n $(NP) battchem run $(DEMO_INPUT) -o $(DEMO_OUT)
-	$(RUN) mpirun -n $(NP) battchem run $(DEMO_CRACK_INPUT) -o $(DEMO_CRACK_OUT)
+	$(RUN) mpirun -n $(NP) battchem run $(DEMO_INPUT) -o $(DEMO_OUT) --overwrite
+	$(RUN) mpirun -n $(NP) battchem run $(DEMO_CRACK_INPUT) -o $(DEMO_CRACK_OUT) --overwrite
 
 test: setup
 	$(RUN) $(PYTEST) -m "not slow" --timeout=900 tests

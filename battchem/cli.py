@@ -1,7 +1,8 @@
 """Command line: ``battchem run | list | show | check | plot``.
 
-Exit codes: 0 completed (or a problem-specific stop such as sand_time_reached), 1 run failed,
-2 invalid input or usage, 3 interrupted (SIGTERM; a checkpoint was written, rerun with --restart).
+Exit codes: 0 completed (also a problem's physical early stop, e.g. Sand's time reached), 1 run
+failed, 2 invalid input, output directory or usage, 3 interrupted (SIGINT/SIGTERM or
+stepping.max_steps; a checkpoint was written, rerun with --restart).
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run an input file")
-    r.add_argument("input", help="YAML input")
+    r.add_argument("input", nargs="?", help="YAML input (with --restart: default OUTDIR/config.yaml)")
     r.add_argument("-o", "--outdir", help="output directory (default: out/<input name>)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override an input value, e.g. --set geometry.refine=1 (repeatable)")
-    r.add_argument("--restart", action="store_true", help="continue from OUTDIR/checkpoint")
+                   help="override an input value, e.g. --set geometry.refine=1 or "
+                        "operation.segments.0.c_rate=2 (repeatable)")
+    r.add_argument("--restart", action="store_true", help="continue the run in OUTDIR from its checkpoint")
+    r.add_argument("--force", action="store_true",
+                   help="with --restart: accept changes to physics or mesh keys of the saved input")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier run in OUTDIR (only the files battchem wrote are deleted)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -49,11 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug:
         os.environ["BATTCHEM_DEBUG"] = "1"
     from battchem.config import ConfigError
+    from battchem.output import OutputError
 
     try:
         return _dispatch(args)
     except ConfigError as exc:
         _error(f"input error: {exc}")
+        if args.debug:
+            raise
+        return EXIT_INPUT
+    except OutputError as exc:
+        _error(f"output directory: {exc}")
         if args.debug:
             raise
         return EXIT_INPUT
@@ -107,10 +119,13 @@ def _show(name: str) -> int:
 
 
 def _check(path: str, overrides: list[str]) -> int:
+    from battchem.diagnostics import WarningLog
     from battchem.driver import load_config
 
-    config = load_config(path, overrides)
-    print(f"{path}: valid {config.problem} input")
+    with WarningLog() as log:
+        config = load_config(path, overrides)
+    note = f" ({len(log.messages)} warning{'s' if len(log.messages) > 1 else ''})" if log.messages else ""
+    print(f"{path}: valid {config.problem} input{note}")
     return 0
 
 
@@ -119,11 +134,21 @@ def _run(args) -> int:
 
     from battchem.driver import run
 
-    result = run(args.input, args.outdir, args.overrides, restart=args.restart, quiet=args.quiet)
+    if args.input is None and not (args.restart and args.outdir):
+        from battchem.config import ConfigError
+
+        raise ConfigError("give an input file (only --restart -o OUTDIR can do without one)")
+    if args.force and not args.restart:
+        from battchem.config import ConfigError
+
+        raise ConfigError("--force applies to --restart only")
+    result = run(args.input, args.outdir, args.overrides, restart=args.restart, force=args.force,
+                 overwrite=args.overwrite, quiet=args.quiet)
     if result.status == "failed":
-        _error(f"run failed: {result.manifest.get('message', '')} (outputs so far kept in {result.outdir})")
+        _error(f"run failed: {result.message} (outputs so far kept in {result.outdir})")
         return EXIT_FAILED
     if result.status == "interrupted":
+        _error(f"run interrupted: {result.message}")
         return EXIT_INTERRUPTED
     if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots"):
         print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))

@@ -1,17 +1,28 @@
 """The shared driver: input -> validated config -> mesh -> time loop -> outputs.
 
 Owns everything that is the same for every problem: adaptive stepping with cut-back and retry,
-series.csv, VTX fields, checkpoints and restart, SIGTERM handling, progress, the manifest and the
-final status (``completed``, ``failed``, ``interrupted`` or a problem-specific stop such as
-``sand_time_reached``).
+series.csv, VTX fields, checkpoints and restart, interrupts (SIGINT/SIGTERM), warnings, progress,
+the manifest and the final status:
+
+- ``completed``: the end time was reached, or the problem stopped early for a physical reason
+  (its ``stop_reason``, e.g. "specimen broken"), recorded as ``stop_reason`` and ``stop_time``;
+- ``failed``: a step could not be made to converge, or an error occurred (message recorded,
+  everything written so far kept);
+- ``interrupted``: a signal or ``stepping.max_steps``; a checkpoint of the last accepted state is
+  written and ``--restart`` continues.
+
+A run has three parts, :meth:`Run.setup`, :meth:`Run.loop` and :meth:`Run.finish`, which the
+command line, the Python API, restarts and sweeps share.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
-import signal
 import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -21,14 +32,20 @@ import numpy as np
 from mpi4py import MPI
 
 import battchem
-from battchem import problems
-from battchem.config import BaseConfig, ConfigError, apply_overrides, load_yaml, validate
-from battchem.output import (Checkpoint, FieldWriter, Progress, SeriesWriter, prepare_directory,
-                             read_series, write_json, write_yaml)
+from battchem import interrupt, problems
+from battchem.config import (BaseConfig, ConfigError, apply_overrides, load_yaml, named_sets, parse_yaml,
+                             validate)
+from battchem.diagnostics import WarningLog
+from battchem.interrupt import RunInterrupted
+from battchem.output import (Checkpoint, FieldWriter, OutputError, Progress, SeriesWriter, prepare_directory,
+                             read_manifest, read_series, write_json, write_yaml)
+from battchem.parallel import FailureAgreement, on_root
 from battchem.stepping import StepController, StepFailure
 
-
 _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
+
+# Keys that may change when a run is continued with --restart: they steer the run, not the physics.
+RUN_CONTROL = ("title", "output", "stepping", "solver")
 
 
 @dataclass
@@ -39,6 +56,10 @@ class Result:
     status: str
     series: dict[str, np.ndarray] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.manifest.get("message", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -53,15 +74,24 @@ def load_config(source, overrides: list[str] | None = None) -> BaseConfig:
         data = source
     else:
         data = load_yaml(source)
-    data = apply_overrides(data, overrides)
-    name = data.get("problem")
+    name = _problem_name(data, overrides)
     if name is None:
         raise ConfigError(f"missing key 'problem' (allowed: {', '.join(problems.names())})")
     try:
         cls = problems.get(str(name))
     except KeyError as exc:
         raise ConfigError(f"problem = {name!r}: {exc.args[0]}") from None
+    data = apply_overrides(data, overrides, defaults=cls.default_config().model_dump(mode="json"))
     return validate(cls.Config, data)
+
+
+def _problem_name(data: dict, overrides: list[str] | None):
+    name = data.get("problem")
+    for item in overrides or []:
+        key, _, text = item.partition("=")
+        if key.strip() == "problem":
+            name = parse_yaml(text)
+    return name
 
 
 def default_outdir(source) -> Path:
@@ -69,6 +99,18 @@ def default_outdir(source) -> Path:
         return Path("out") / Path(source).stem
     name = source.problem if isinstance(source, BaseConfig) else source.get("problem", "run")
     return Path("out") / str(name)
+
+
+def config_changes(old: dict, new: dict, prefix: str = "") -> dict[str, tuple]:
+    """Dotted keys whose values differ between two config mappings: {key: (old, new)}."""
+    changes = {}
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes.update(config_changes(a, b, f"{prefix}{key}."))
+        elif a != b:
+            changes[f"{prefix}{key}"] = (a, b)
+    return changes
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,129 +151,190 @@ def git_commit() -> str:
         return "unknown"
 
 
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t))
+
+
 # --------------------------------------------------------------------------------------------
 # The run
 
 
-class _Terminate:
-    """Collective view of SIGTERM/SIGINT: set by the handler, reduced over ranks every step."""
-
-    def __init__(self):
-        self.flag = False
-        self.previous = {}
-
-    def install(self):
-        try:
-            for sig in (signal.SIGTERM,):
-                self.previous[sig] = signal.signal(sig, self._handler)
-        except ValueError:  # not in the main thread
-            pass
-
-    def uninstall(self):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-    def _handler(self, signum, frame):
-        self.flag = True
-
-    def requested(self, comm) -> bool:
-        return comm.allreduce(self.flag, op=MPI.LOR)
-
-
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
-        comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, quiet: bool = False,
-        observer=None) -> Result:
+        comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, force: bool = False,
+        overwrite: bool = False, quiet: bool = False, observer=None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
-    Invalid input raises :class:`ConfigError` before anything is built or written. With
-    ``restart`` the run continues from ``outdir/checkpoint``. ``observer(problem, t, step)`` is
+    Invalid input raises :class:`ConfigError`, and an output directory that may not be used
+    :class:`OutputError`, before anything is built or written. ``overwrite`` replaces an earlier
+    run in ``outdir`` (only the files battchem wrote); ``restart`` continues it from its checkpoint
+    (``source`` may then be None: the saved input is used), refusing changes to anything but
+    run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
     called (collectively) after every accepted step, for scripting and tests.
     """
-    config = load_config(source, overrides)
-    outdir = Path(outdir) if outdir is not None else default_outdir(source)
-    cls = problems.get(config.problem)
-    problem = cls(config, comm)
+    return Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
+               quiet=quiet, observer=observer).execute()
 
-    started = time.time()
-    timings = {"mesh": 0.0, "setup": 0.0, "solve": 0.0, "output": 0.0, "plots": 0.0}
-    out = prepare_directory(outdir, comm, keep=restart)
-    checkpoint = Checkpoint(out / "checkpoint", comm)
-    if restart and not checkpoint.exists:
-        raise ConfigError(f"--restart: no checkpoint in {out / 'checkpoint'}")
-    progress = Progress(comm, config.output.progress_every, stream=open(os.devnull, "w") if quiet else None)
-    header = f"# battchem {battchem.__version__}: resolved input of the run in this folder\n"
-    manifest: dict = {"battchem": battchem.__version__, "problem": config.problem, "title": config.title,
-                      "input": str(source) if isinstance(source, (str, Path)) else "(in memory)",
-                      "status": "running", "message": "", "versions": versions(),
-                      "git_commit": git_commit(), "mpi_size": comm.size,
-                      "host": platform.node(), "started": _iso(started)}
-    # rank 0 reads and rewrites the manifest just below: other ranks must not read it themselves
-    previous_manifest = comm.bcast(_read_manifest(out) if restart and comm.rank == 0 else {}, root=0)
-    manifest["restarts"] = previous_manifest.get("restarts", 0) + (1 if restart else 0)
-    if not restart:
-        write_yaml(out / "config.yaml", config.model_dump(mode="json"), comm, header)
-    write_json(out / "manifest.json", manifest, comm)
 
-    terminate = _Terminate()
-    terminate.install()
-    status, message = "failed", ""
-    step = 0
-    t = 0.0
-    rejected = 0
-    writer = None
-    try:
-        # mesh and set-up -------------------------------------------------------------
-        t0 = time.perf_counter()
-        if restart:
-            meta = checkpoint.read_meta()
-            mesh_data = checkpoint.read_mesh()
+class Run:
+    """One run of an input: :meth:`setup`, :meth:`loop`, :meth:`finish` (see :func:`run`)."""
+
+    def __init__(self, source, outdir=None, overrides=None, *, comm=MPI.COMM_WORLD, restart=False, force=False,
+                 overwrite=False, quiet=False, observer=None):
+        if source is None and not (restart and outdir is not None):
+            raise ConfigError("no input file given (only --restart with -o OUTDIR can do without one)")
+        self.comm = comm
+        self.source, self.overrides = source, list(overrides or [])
+        self.restart, self.force, self.overwrite = restart, force, overwrite
+        self.quiet, self.observer = quiet, observer
+        self.outdir = Path(outdir) if outdir is not None else default_outdir(source)
+        self.warnings = WarningLog(comm)
+        self.timings = {"mesh": 0.0, "setup": 0.0, "solve": 0.0, "output": 0.0, "plots": 0.0}
+        self.status, self.message = "failed", ""
+        self.stop: tuple[str, float] | None = None
+        self.step, self.t, self.rejected, self.first_step = 0, 0.0, 0, 0
+        self.problem = self.writer = self.series = self.controller = self.mesh_data = None
+        self.checkpoint: Checkpoint | None = None
+
+    # ------------------------------------------------------------------------------------
+    def execute(self) -> Result:
+        with self.warnings:
+            self.read_input()
+            self.prepare_output()
+            agreement = FailureAgreement(self.comm)
+            interrupt.install()
+            try:
+                self.setup()
+                self.loop()
+                self.save_state()
+            except RunInterrupted as exc:
+                self.interrupted(f"{exc}")
+            except StepFailure as exc:
+                self.status, self.message = "failed", str(exc)
+                self.save_state()
+            except KeyboardInterrupt:  # a second Ctrl-C: stop at once, no checkpoint
+                self.status, self.message = "interrupted", "stopped at once by a second interrupt (no checkpoint)"
+                if not agreement.collective():
+                    self.fail_now(agreement, self.status, self.message)
+            except Exception as exc:
+                self.manifest["traceback"] = traceback.format_exc()
+                self.status, self.message = "failed", _one_line(exc)
+                if os.environ.get("BATTCHEM_DEBUG"):
+                    raise
+                if not agreement.collective():
+                    self.fail_now(agreement, "failed", self.message)
+            finally:
+                interrupt.uninstall()
+                if self.writer is not None:
+                    self.writer.close()
+            agreement.free()
+            return self.finish()
+
+    # inputs and output directory ---------------------------------------------------------
+    def read_input(self) -> None:
+        """Validate the input (and, on restart, compare it with the saved one) before any work."""
+        saved = None
+        if self.restart:
+            saved = on_root(self.comm, _read_saved_config, self.outdir)
+        source = self.source if self.source is not None else saved
+        if source is None:
+            raise OutputError(f"--restart: {self.outdir} holds no battchem run (no config.yaml)")
+        self.config = load_config(source, self.overrides)
+        self.changes: dict = {}
+        if saved is not None:
+            self.changes = config_changes(saved, self.config.model_dump(mode="json"))
+            physics = {k: v for k, v in self.changes.items() if k.split(".")[0] not in RUN_CONTROL}
+            if physics and not self.force:
+                shown = ", ".join(f"{k}: {_short(a)} -> {_short(b)}" for k, (a, b) in list(physics.items())[:4])
+                raise ConfigError(f"--restart: the input differs from the run in {self.outdir} in {shown}"
+                                  f"{' ...' if len(physics) > 4 else ''}; only {', '.join(RUN_CONTROL)} may change "
+                                  "(use --force to continue anyway)")
+
+    def prepare_output(self) -> None:
+        self.out = prepare_directory(self.outdir, self.comm, restart=self.restart, overwrite=self.overwrite)
+        self.started = time.time()
+        self.progress = Progress(self.comm, self.config.output.progress_every,
+                                 stream=open(os.devnull, "w") if self.quiet else None)
+        config_json = self.config.model_dump(mode="json")
+        self.manifest: dict = {
+            "battchem": battchem.__version__, "problem": self.config.problem, "title": self.config.title,
+            "input": str(self.source) if isinstance(self.source, (str, Path)) else "(in memory)",
+            "input_sha256": hashlib.sha256(json.dumps(config_json, sort_keys=True).encode()).hexdigest(),
+            "status": "running", "message": "", "versions": versions(), "git_commit": git_commit(),
+            "mpi_size": self.comm.size, "host": platform.node(), "started": _iso(self.started),
+            "parameters": {k: s.provenance() for k, s in named_sets(self.config).items()}}
+        previous = on_root(self.comm, read_manifest, self.out) if self.restart else None
+        if previous:
+            history = previous.get("restart_history", [])
+            history.append({"restart": len(history) + 1, "started": _iso(self.started),
+                            "overrides": self.overrides, "forced": self.force,
+                            "changes": {k: list(v) for k, v in self.changes.items()}})
+            self.manifest.update({"restarts": len(history), "restart_history": history,
+                                  "wall_time_previous": previous.get("wall_time", {})})
         else:
-            mesh_data = problem.build_mesh()
-        timings["mesh"] = time.perf_counter() - t0
-        manifest["mesh_timings"] = mesh_data.timings
+            self.manifest["restarts"] = 0
+        header = (f"# battchem {battchem.__version__}: resolved input of the run in this folder. Values left null in a\n"
+                  "# named set (material: ...) come from that set: manifest.json 'parameters' lists them.\n")
+        on_root(self.comm, write_yaml, self.out / "config.yaml", config_json, MPI.COMM_SELF, header)
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        self.manifest["warnings"] = list(self.warnings.messages)
+        on_root(self.comm, write_json, self.out / "manifest.json", self.manifest, MPI.COMM_SELF)
+
+    # set-up -------------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Mesh (or the checkpointed one), problem set-up, restored state, writers."""
+        config, comm = self.config, self.comm
+        self.problem = problem = problems.get(config.problem)(config, comm)
+        self.checkpoint = Checkpoint(self.out / "checkpoint", comm)
         t0 = time.perf_counter()
-        problem.setup(mesh_data)
-        controller = StepController.from_config(config.stepping)
-        if restart:
-            checkpoint.read_functions(problem.state_functions())
+        meta = self.checkpoint.read_meta() if self.restart else None
+        self.mesh_data = self.checkpoint.read_mesh() if self.restart else problem.build_mesh()
+        self.timings["mesh"] = time.perf_counter() - t0
+        self.manifest["mesh_timings"] = self.mesh_data.timings
+        t0 = time.perf_counter()
+        problem.setup(self.mesh_data)
+        self.controller = StepController.from_config(config.stepping)
+        if meta is not None:
+            self.checkpoint.read_functions(problem.state_functions())
             scalars = meta["scalars"]
-            t, step = float(scalars["time"]), int(scalars["step"])
-            controller.restore(scalars["controller"])
+            self.t, self.step = float(scalars["time"]), int(scalars["step"])
+            self.controller.restore(scalars["controller"])  # its step size; the limits are the input's
             problem.restore_scalars(scalars.get("problem", {}))
-        timings["setup"] = time.perf_counter() - t0
-        manifest["mesh"] = problem.mesh_summary()
+        self.first_step = self.step
+        self.timings["setup"] = time.perf_counter() - t0
+        self.manifest["mesh"] = problem.mesh_summary()
 
         columns = ([("step", ""), ("time", "s"), ("dt", "s")] + problem.columns()
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
-        series = SeriesWriter(out / "series.csv", columns, comm, resume_step=step if restart else None)
-        fields_name = "fields.bp" if not restart else f"fields_restart{manifest['restarts']}.bp"
-        writer = FieldWriter(out / "fields" / fields_name, problem.output_functions(), comm)
-        progress.line(_banner(config, mesh_data, problem, comm, out))
+        self.series = SeriesWriter(self.out / "series.csv", columns, comm,
+                                   resume_step=self.step if self.restart else None)
+        name = "fields.bp" if not self.restart else f"fields_restart{self.manifest['restarts']}.bp"
+        self.writer = FieldWriter(self.out / "fields" / name, problem.output_functions(), comm)
+        self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
+        self.write_manifest()
+        if not self.restart:
+            t0 = time.perf_counter()
+            self.series.append({"step": 0, "time": self.t, "dt": 0.0, **problem.quantities(self.t),
+                                **_NO_ITERATIONS})
+            self.writer.write(self.t)
+            self.timings["output"] += time.perf_counter() - t0
 
-        def save_checkpoint():
-            scalars = {"time": t, "step": step, "controller": controller.state(),
-                       "problem": problem.state_scalars()}
-            checkpoint.write(mesh_data, problem.state_functions(), scalars)
-
-        t0 = time.perf_counter()
-        if not restart:
-            q = problem.quantities(t)
-            series.append({"step": 0, "time": t, "dt": 0.0, **q, **_NO_ITERATIONS})
-            writer.write(t)
-        timings["output"] += time.perf_counter() - t0
-
-        status = "completed"
-        cfg_out = config.output
+    # time loop ----------------------------------------------------------------------------
+    def loop(self) -> None:
+        """Adaptive steps to the problem's end time; sets ``status`` and ``message``."""
+        problem, controller, comm = self.problem, self.controller, self.comm
+        cfg_out, max_steps = self.config.output, self.config.stepping.max_steps
+        self.status = "completed"
         forced_dt, event_retries = None, 0
-        first_step = step
-        while t < (t_end := problem.end_time()) - 1e-12 * max(1.0, abs(t_end)):
+        while self.t < (t_end := problem.end_time()) - 1e-12 * max(1.0, abs(t_end)):
             milestones = sorted(set(problem.milestones()))
-            dt, on_milestone = controller.propose(t, milestones)
+            dt, on_milestone = controller.propose(self.t, milestones)
             if forced_dt is not None and forced_dt < dt:
                 dt, on_milestone, forced_dt = forced_dt, False, None
             t0 = time.perf_counter()
-            result = problem.advance(t, dt)
-            timings["solve"] += time.perf_counter() - t0
+            result = problem.advance(self.t, dt)
+            self.timings["solve"] += time.perf_counter() - t0
             if result.converged and result.retry_dt is not None and result.retry_dt >= controller.dt_min \
                     and event_retries < 20:
                 problem.reject()  # an event (cut-off) lies inside the step: land on it instead
@@ -240,91 +343,135 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
             event_retries = 0
             if not result.converged or controller.change_too_large(result.change):
                 problem.reject()
-                rejected += 1
+                self.rejected += 1
                 why = result.report.reason if not result.converged else f"change {result.change:.3g} too large"
-                progress.line(f"  step {step + 1}: dt = {dt:.3e} s rejected ({why}); cutting back")
-                try:
-                    controller.rejected(dt)
-                except StepFailure as exc:
-                    status, message = "failed", str(exc)
-                    break
+                self.progress.line(f"  step {self.step + 1}: dt = {dt:.3e} s rejected ({why}); cutting back")
+                controller.rejected(dt)  # raises StepFailure when it cannot cut back any further
+                interrupt.check(comm)
                 continue
-            t_new = t + dt
+            t_new = self.t + dt
             if on_milestone:
                 t_new = min(milestones, key=lambda m: abs(m - t_new))
             problem.accept(t_new)
-            t, step = t_new, step + 1
+            self.t, self.step = t_new, self.step + 1
             controller.accepted(dt, result.effort, result.change)
 
             t0 = time.perf_counter()
-            q = problem.quantities(t)
+            q = problem.quantities(self.t)
             rep = result.report
-            series.append({"step": step, "time": t, "dt": dt, **q, "stagger_its": result.stagger,
-                           "newton_its": rep.iterations, "krylov_its": rep.krylov})
-            if (cfg_out.fields_every and step % cfg_out.fields_every == 0) or on_milestone:
-                writer.write(t)
-            stop = problem.stop_reason(t)
-            if observer is not None:
-                observer(problem, t, step)
-            if cfg_out.checkpoint_every and step % cfg_out.checkpoint_every == 0:
-                save_checkpoint()
-            timings["output"] += time.perf_counter() - t0
+            self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, "stagger_its": result.stagger,
+                                "newton_its": rep.iterations, "krylov_its": rep.krylov})
+            if (cfg_out.fields_every and self.step % cfg_out.fields_every == 0) or on_milestone:
+                self.writer.write(self.t)
+            stop = problem.stop_reason(self.t)
+            if self.observer is not None:
+                self.observer(problem, self.t, self.step)
+            if cfg_out.checkpoint_every and self.step % cfg_out.checkpoint_every == 0:
+                self.write_checkpoint()
+            self.timings["output"] += time.perf_counter() - t0
             for event in problem.events():
-                progress.line(f"  step {step}: {event}")
-            progress.update(f"step {step:5d}  t = {t:.4e} s  dt = {dt:.3e} s  "
-                            f"its {result.stagger}/{rep.iterations}/{rep.krylov}  {problem.progress(q)}")
-            if stop:  # a normal end before end_time (e.g. the specimen broke)
-                status, message = "completed", f"stopped at t = {t:.6g} s: {stop}"
-                break
-            if terminate.requested(comm):
-                status, message = "interrupted", f"terminated by signal at t = {t:.6g} s"
-                break
-            if config.stepping.max_steps and step - first_step >= config.stepping.max_steps:
-                status, message = "interrupted", f"stepping.max_steps = {config.stepping.max_steps} reached"
-                break
-        # final outputs -----------------------------------------------------------------
-        t0 = time.perf_counter()
-        writer.write(t)
-        save_checkpoint()
-        timings["output"] += time.perf_counter() - t0
-    except ConfigError:
-        raise
-    except Exception as exc:  # keep what was written, record why
-        status = "failed"
-        message = f"{type(exc).__name__}: {exc}"
-        manifest["traceback"] = traceback.format_exc()
-        if os.environ.get("BATTCHEM_DEBUG"):
-            raise
-    finally:
-        terminate.uninstall()
-        if writer is not None:
-            writer.close()
+                self.progress.line(f"  step {self.step}: {event}")
+            self.progress.update(f"step {self.step:5d}  t = {self.t:.4e} s  dt = {dt:.3e} s  "
+                                 f"its {result.stagger}/{rep.iterations}/{rep.krylov}  {problem.progress(q)}")
+            if stop:  # a normal end before the end time (e.g. the specimen broke)
+                self.stop = (stop, self.t)
+                self.message = f"stopped at t = {self.t:.6g} s: {stop}"
+                return
+            interrupt.check(comm)
+            if max_steps and self.step - self.first_step >= max_steps:
+                self.status = "interrupted"
+                self.message = f"stepping.max_steps = {max_steps} reached; {self.continue_hint()}"
+                return
 
-    if status != "failed" or step > 0:
+    # ends ---------------------------------------------------------------------------------
+    def write_checkpoint(self) -> None:
+        scalars = {"time": self.t, "step": self.step, "controller": self.controller.state(),
+                   "problem": self.problem.state_scalars()}
+        self.checkpoint.write(self.mesh_data, self.problem.state_functions(), scalars)
+
+    def save_state(self) -> None:
+        """Final fields and checkpoint of the last accepted state (when the loop ran)."""
+        if self.series is None:
+            return
         t0 = time.perf_counter()
-        if config.output.plots:
+        self.writer.write(self.t)
+        self.write_checkpoint()
+        self.timings["output"] += time.perf_counter() - t0
+
+    def interrupted(self, why: str) -> None:
+        """A signal: back to the last accepted state, checkpoint it, say how to go on."""
+        self.status = "interrupted"
+        self.message = f"{why} at t = {self.t:.6g} s (step {self.step})"
+        if self.series is None:  # during set-up: nothing to save
+            return
+        self.problem.reject()
+        self.save_state()
+        self.message += f"; {self.continue_hint()}"
+
+    def continue_hint(self) -> str:
+        source = f" {self.source}" if isinstance(self.source, (str, Path)) else ""
+        return f"checkpoint written, continue with: battchem run{source} -o {self.out} --restart"
+
+    def fail_now(self, agreement: FailureAgreement, status: str, message: str) -> None:
+        """A failure the other ranks did not share: record it from this rank, end the job."""
+        self.manifest.update({"status": status, "message": f"rank {self.comm.rank}: {message}",
+                              "finished": _iso(time.time())})
+        try:
+            write_json(self.out / "manifest.json", self.manifest, MPI.COMM_SELF)
+        finally:
+            sys.stderr.write(f"battchem: {status} on rank {self.comm.rank}: {message}; ending the job\n")
+            sys.stderr.flush()
+            if self.comm.size > 1:
+                agreement.abort(1 if status == "failed" else 3)
+            raise SystemExit(1 if status == "failed" else 3)
+
+    def finish(self) -> Result:
+        """Pictures, the final manifest and the last line; returns the :class:`Result`."""
+        comm, problem = self.comm, self.problem
+        if problem is not None and self.series is not None and self.config.output.plots:
+            t0 = time.perf_counter()
             try:
-                manifest["plots"] = [str(p.relative_to(out)) for p in problem.plots(out)]
-            except Exception as exc:  # a picture must not sink a finished run
-                manifest["plots_error"] = f"{type(exc).__name__}: {exc}"
-        timings["plots"] = time.perf_counter() - t0
+                self.manifest["plots"] = [str(Path(p).relative_to(self.out)) for p in problem.plots(self.out)]
+            except Exception as exc:  # a picture must not sink a finished run (collective: see plotting)
+                self.manifest["plots_error"] = _one_line(exc)
+            self.timings["plots"] = time.perf_counter() - t0
+        finished = time.time()
+        self.timings["total"] = finished - self.started
+        self.manifest.update({"status": self.status, "message": self.message, "finished": _iso(finished),
+                              "wall_time": self.timings,
+                              "steps": {"accepted": self.step, "rejected": self.rejected, "final_time": self.t},
+                              "solvers": _solver_stats(problem)})
+        if self.stop is not None:
+            self.manifest.update({"stop_reason": self.stop[0], "stop_time": self.stop[1]})
+        if problem is not None and self.series is not None:
+            try:
+                self.manifest["results"] = problem.results()
+            except Exception as exc:  # noqa: BLE001 - reported, not fatal
+                self.manifest["results_error"] = _one_line(exc)
+        self.write_manifest()
+        if self.warnings.messages:
+            self.progress.line(f"{len(self.warnings.messages)} warning(s): see manifest.json")
+        self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} s in {self.timings['total']:.1f} s"
+                           + (f" ({self.message})" if self.message else "") + f"; output in {self.out}")
+        result = Result(self.out, self.status, manifest=self.manifest)
+        series = self.out / "series.csv"
+        result.series = on_root(comm, lambda: read_series(series) if series.exists() else {})
+        return result
 
-    finished = time.time()
-    timings["total"] = finished - started
-    manifest.update({"status": status, "message": message, "finished": _iso(finished),
-                     "wall_time": timings,
-                     "steps": {"accepted": step, "rejected": rejected, "final_time": t},
-                     "solvers": _solver_stats(problem, comm)})
-    if restart:
-        manifest["wall_time_previous"] = previous_manifest.get("wall_time", {})
-    write_json(out / "manifest.json", manifest, comm)
-    progress.line(f"{status}: {step} steps to t = {t:.6g} s in {timings['total']:.1f} s"
-                  + (f" ({message})" if message and status != "completed" else "") + f"; output in {out}")
-    result = Result(out, status, manifest=manifest)
-    if comm.rank == 0 and (out / "series.csv").exists():
-        result.series = read_series(out / "series.csv")
-    result.series = comm.bcast(result.series, root=0)
-    return result
+
+def _read_saved_config(outdir: Path) -> dict | None:
+    path = Path(outdir) / "config.yaml"
+    return load_yaml(path) if path.exists() else None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def _banner(config, mesh_data, problem, comm, out) -> str:
@@ -334,29 +481,16 @@ def _banner(config, mesh_data, problem, comm, out) -> str:
             f"{'s' if comm.size > 1 else ''}; unknowns: {dofs}; output: {out}")
 
 
-def _solver_stats(problem, comm) -> dict:
+def _solver_stats(problem) -> dict:
     stats = {}
     try:
         items = problem.solver_statistics().items()
-    except AttributeError:  # set-up failed before the solvers existed
+    except AttributeError:  # no problem, or set-up failed before the solvers existed
         items = []
     for prefix, s in items:
         stats[prefix] = {"solves": s.solves, "failures": s.failures, "iterations": s.iterations,
                          "krylov_iterations": s.krylov, "seconds": round(s.seconds, 4)}
     return stats
-
-
-def _read_manifest(out: Path) -> dict:
-    import json
-
-    try:
-        return json.loads((out / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t))
 
 
 def replot(outdir: Path, comm: MPI.Comm = MPI.COMM_WORLD) -> list[Path]:

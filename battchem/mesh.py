@@ -22,6 +22,7 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from battchem import _compat
+from battchem.parallel import on_root
 
 
 def meshes_dir() -> Path:
@@ -98,29 +99,31 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
         path = meshes_dir() / f"{source}.geo"
     t0 = time.perf_counter()
     rank = 0
-    names: tuple[dict, dict] | None = None
     initialized_here = not gmsh.isInitialized()
     if initialized_here:
         gmsh.initialize(interruptible=False)
+
+    def generate() -> tuple[dict, dict]:
+        """gmsh on rank 0: parameters, geometry, mesh; the names of the physical groups."""
+        gmsh.clear()
+        for key, value in parameters.items():
+            gmsh.parser.setNumber(key, [float(value)])
+        gmsh.merge(str(path))
+        dim = max(d for d, _ in gmsh.model.getEntities())
+        gmsh.model.mesh.generate(dim)
+        cell_names, facet_names = {}, {}
+        for d, tag in gmsh.model.getPhysicalGroups():
+            name = gmsh.model.getPhysicalName(d, tag)
+            if d == dim:
+                cell_names[name] = tag
+            elif d == dim - 1:
+                facet_names[name] = tag
+        return cell_names, facet_names
+
     try:
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.option.setNumber("General.Verbosity", 2)
-        if comm.rank == rank:
-            gmsh.clear()
-            for key, value in parameters.items():
-                gmsh.parser.setNumber(key, [float(value)])
-            gmsh.merge(str(path))
-            dim = max(d for d, _ in gmsh.model.getEntities())
-            gmsh.model.mesh.generate(dim)
-            cell_names, facet_names = {}, {}
-            for d, tag in gmsh.model.getPhysicalGroups():
-                name = gmsh.model.getPhysicalName(d, tag)
-                if d == dim:
-                    cell_names[name] = tag
-                elif d == dim - 1:
-                    facet_names[name] = tag
-            names = (cell_names, facet_names)
-        names = comm.bcast(names, root=rank)
+        names = on_root(comm, generate, root=rank)  # a gmsh error is raised on every rank
         t_gmsh = time.perf_counter() - t0
         msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim)
     finally:

@@ -18,39 +18,67 @@ import numpy as np
 import yaml
 from mpi4py import MPI
 
-MARKERS = ("manifest.json", "config.yaml", "series.csv")
+# Everything battchem writes into an output directory; nothing else there is ever deleted.
+OWN_ENTRIES = ("config.yaml", "manifest.json", "manifest.json.tmp", "series.csv", "fields", "checkpoint",
+               "checkpoint.new", "checkpoint.old", "plots", "profiles")
 
 
 class OutputError(RuntimeError):
-    """The output directory cannot be used."""
+    """The output directory cannot be used (the CLI exits with status 2)."""
 
 
-def prepare_directory(path: Path, comm: MPI.Comm, *, keep: bool = False) -> Path:
-    """Create ``path``; an earlier battchem output there is replaced unless ``keep`` (restart).
+def read_manifest(path: Path) -> dict | None:
+    """The manifest of a battchem output directory, None if there is none or it does not parse."""
+    try:
+        data = json.loads((Path(path) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "battchem" not in data or "status" not in data:
+        return None
+    return data
 
-    A non-empty directory that is not a battchem output is never touched.
+
+def prepare_directory(path: Path, comm: MPI.Comm, *, restart: bool = False, overwrite: bool = False) -> Path:
+    """Make ``path`` ready for a run (collective; rank 0 works, every rank sees its error).
+
+    - a new or empty folder is used as is;
+    - a battchem output (a parsable manifest.json) is continued with ``restart``, or replaced with
+      ``overwrite``, which deletes only what battchem writes (:data:`OWN_ENTRIES`) and keeps any
+      other file; without either it is refused;
+    - any other non-empty folder is refused: battchem never deletes what it did not write.
     """
+    from battchem.parallel import on_root
+
     path = Path(path).resolve()
-    error = None
-    if comm.rank == 0:
+
+    def prepare():
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"output path {path} exists and is not a directory")
+        entries = list(path.iterdir()) if path.is_dir() else []
+        manifest = read_manifest(path) if entries else None
+        if restart:
+            if manifest is None:
+                raise OutputError(f"--restart: {path} holds no battchem run (no manifest.json)")
+            if not (path / "checkpoint" / "state.json").exists():
+                raise OutputError(f"--restart: no checkpoint in {path / 'checkpoint'}")
+        elif entries:
+            if manifest is None:
+                raise OutputError(f"refusing to write into {path}: it is not empty and holds no battchem run "
+                                  "(choose a new or empty folder with -o)")
+            if not overwrite:
+                raise OutputError(f"{path} holds a battchem run (status {manifest['status']}): continue it with "
+                                  "--restart, replace it with --overwrite, or choose another folder with -o")
+            for child in entries:
+                if child.name in OWN_ENTRIES:
+                    shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
         try:
-            if path.exists() and not path.is_dir():
-                raise OutputError(f"output path {path} exists and is not a directory")
-            if path.is_dir() and any(path.iterdir()) and not keep:
-                if not any((path / m).exists() for m in MARKERS):
-                    raise OutputError(f"refusing to write into {path}: not empty and not a battchem output")
-                for child in path.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
             path.mkdir(parents=True, exist_ok=True)
             (path / "fields").mkdir(exist_ok=True)
         except OSError as exc:
-            error = f"cannot create output directory {path}: {exc.strerror}"
-        except OutputError as exc:
-            error = str(exc)
-    error = comm.bcast(error, root=0)
-    if error:
-        raise OutputError(error)
-    return path
+            raise OutputError(f"cannot create output directory {path}: {exc.strerror}") from None
+        return str(path)
+
+    return Path(on_root(comm, prepare))
 
 
 def write_yaml(path: Path, data: dict, comm: MPI.Comm, header: str = "") -> None:
@@ -186,11 +214,15 @@ class Checkpoint:
     def write(self, mesh_data, functions: dict, scalars: dict) -> None:
         import adios4dolfinx
 
+        from battchem.parallel import on_root
+
         tmp = self.folder.with_name(self.folder.name + ".new")
-        if self.comm.rank == 0:
+
+        def fresh_folder():
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-        self.comm.barrier()
+
+        on_root(self.comm, fresh_folder)
         bp = tmp / "state.bp"
         adios4dolfinx.write_mesh(bp, mesh_data.mesh)
         if mesh_data.facet_tags is not None:
@@ -204,19 +236,24 @@ class Checkpoint:
         meta = {"scalars": scalars, "cell_names": mesh_data.cell_names,
                 "facet_names": mesh_data.facet_names, "functions": list(functions),
                 "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        write_json(tmp / "state.json", meta, self.comm)
-        self.comm.barrier()
-        if self.comm.rank == 0:
+        self.comm.barrier()  # every rank's part of state.bp is written
+
+        def replace_previous():
+            write_json(tmp / "state.json", meta, MPI.COMM_SELF)
             old = self.folder.with_name(self.folder.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             if self.folder.exists():
                 self.folder.rename(old)
             tmp.rename(self.folder)
             shutil.rmtree(old, ignore_errors=True)
-        self.comm.barrier()
+
+        on_root(self.comm, replace_previous)
 
     def read_meta(self) -> dict:
-        return json.loads((self.folder / "state.json").read_text())
+        """The scalars and names of the checkpoint (rank 0 reads, every rank receives)."""
+        from battchem.parallel import on_root
+
+        return on_root(self.comm, lambda: json.loads((self.folder / "state.json").read_text()))
 
     def read_mesh(self):
         """The checkpointed mesh with its tags, distributed over ``comm``."""

@@ -16,10 +16,10 @@ _DISPLAY_STARTED = False
 
 def plots_folder(outdir: Path, comm) -> Path:
     """``outdir/plots``, created by rank 0 before any rank writes to it."""
+    from battchem.parallel import on_root
+
     folder = Path(outdir) / "plots"
-    if comm.rank == 0:
-        folder.mkdir(exist_ok=True)
-    comm.barrier()
+    on_root(comm, folder.mkdir, exist_ok=True)
     return folder
 
 

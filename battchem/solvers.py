@@ -10,6 +10,7 @@ as long as the solver: linear blocks whose operator does not change are assemble
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import ufl
 from dolfinx import fem, la
 from dolfinx.fem import petsc as fem_petsc
 from petsc4py import PETSc
+
+from battchem import interrupt
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,16 +66,52 @@ def default_options(block: str, n_global: int, settings) -> dict[str, object]:
     raise ValueError(f"unknown block type {block!r}")
 
 
-def _set_options(prefix: str, options: dict[str, object]) -> None:
-    opts = PETSc.Options()
-    for key, value in options.items():
-        name = f"{prefix}{key}"
-        if value is None:
-            opts[name] = ""
-        elif isinstance(value, bool):
-            opts[name] = "true" if value else "false"
-        else:
-            opts[name] = value
+class OptionsScope:
+    """The PETSc options of one solver, present in PETSc's global database only while the solver is
+    set up or solves (``with scope: ...``), so that nothing leaks into the next solver or run in the
+    same process and PETSc never reports options "set but not used".
+
+    Options already in the database when the scope opens (from ``PETSC_OPTIONS`` or the command
+    line) are the user's: they win over the solver's defaults and are left in place.
+    """
+
+    def __init__(self, prefix: str, options: dict[str, object]):
+        self.items = {f"{prefix}{key}": _option_text(value) for key, value in options.items()}
+        self._added: list[str] = []
+
+    def __enter__(self) -> OptionsScope:
+        opts = PETSc.Options()
+        self._added = [name for name in self.items if not opts.hasName(name)]
+        for name in self._added:
+            opts[name] = self.items[name]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        opts = PETSc.Options()
+        for name in self._added:
+            opts.delValue(name)
+        self._added = []
+
+
+def _option_text(value: object) -> str:
+    if value is None:  # a flag option (-snes_monitor)
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class SolverError(RuntimeError):
+    """PETSc failed for a reason that a smaller step cannot cure (bad option, wrong sizes,
+    out of memory...): the run stops with PETSc's own message."""
+
+
+def petsc_message(exc: PETSc.Error) -> str:
+    """The human part of a PETSc error (its last lines, without the call stack)."""
+    lines = [line.split("] ", 1)[-1].strip() for line in str(exc).splitlines()[1:]]
+    text = [line for line in lines if line and not re.match(r"^\w+\(\) at ", line)
+            and not line.startswith("See https://petsc.org")]
+    return "; ".join(text) or str(exc).splitlines()[0]
 
 
 def rigid_body_modes(V: fem.FunctionSpace) -> PETSc.NullSpace:
@@ -200,14 +239,17 @@ class NonlinearSolver:
             base["snes_linesearch_type"] = "basic"
         merged = {**base, **(options or {})}  # a None value is a flag option (-snes_monitor)
         self.options = merged
-        _set_options(prefix, merged)
+        self._scope = OptionsScope(prefix, merged)
         snes.setFunction(self._residual, self.b)
         snes.setJacobian(self._jacobian, self.A, self.A)
         if bounds is not None:
             snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
             self._bounds = bounds
-        snes.setFromOptions()
-        snes.getKSP().setFromOptions()
+        with self._scope:
+            snes.setFromOptions()
+            snes.getKSP().setFromOptions()
+        # an interrupt request (SIGINT/SIGTERM) is honoured after every Newton iteration
+        snes.setMonitor(lambda snes, its, norm: interrupt.check(comm))
         self.snes = snes
 
     # SNES callbacks ---------------------------------------------------------------------
@@ -243,13 +285,13 @@ class NonlinearSolver:
         t0 = time.perf_counter()
         self.u.x.petsc_vec.stateIncrease()  # u may have been written through numpy (see Projector)
         self.u.x.petsc_vec.copy(self.x)
-        try:
-            self.snes.solve(None, self.x)
-            reason = self.snes.getConvergedReason()
-            ksp_reason = self.snes.getKSP().getConvergedReason()
-        except PETSc.Error as exc:  # e.g. a factorisation failing on a singular matrix
-            reason, ksp_reason = -1, 0
-            self._error = str(exc)
+        with self._scope:
+            try:
+                self.snes.solve(None, self.x)
+            except PETSc.Error as exc:
+                raise_solver_error(exc, self.prefix)
+        reason = self.snes.getConvergedReason()
+        ksp_reason = self.snes.getKSP().getConvergedReason()
         self.x.copy(self.u.x.petsc_vec)
         self.u.x.scatter_forward()
         converged = reason > 0 and ksp_reason >= 0
@@ -267,6 +309,17 @@ class NonlinearSolver:
 
 
 _UNSET = object()
+
+
+def raise_solver_error(exc: PETSc.Error, prefix: str):
+    """Re-raise what a PETSc call raised: the Python exception of one of our callbacks (an
+    interrupt request, an error in a form evaluation) as itself, PETSc's own errors as
+    :class:`SolverError` with PETSc's message. (Failures to converge are not errors: SNES and KSP
+    report them through their converged reason.)"""
+    cause = exc.__cause__
+    if cause is not None:
+        raise cause from None
+    raise SolverError(f"{prefix.rstrip('_')} solver: PETSc error {exc.ierr}: {petsc_message(exc)}") from None
 
 
 def _reason_name(snes_reason: int, ksp_reason: int) -> str:
@@ -313,9 +366,10 @@ class Projector:
         ksp = PETSc.KSP().create(V.mesh.comm)
         ksp.setOptionsPrefix(prefix)
         user = (getattr(settings, "petsc_options", {}) or {}).get(prefix.rstrip("_"), {})
-        _set_options(prefix, {**default_options("mass", global_size(V), settings), **user})
+        self._scope = OptionsScope(prefix, {**default_options("mass", global_size(V), settings), **user})
         ksp.setOperators(self.A)
-        ksp.setFromOptions()
+        with self._scope:
+            ksp.setFromOptions()
         ksp.setInitialGuessNonzero(True)
         self.ksp = ksp
         self.stats = SolverStatistics()
@@ -346,7 +400,11 @@ class Projector:
             # numpy writes (interpolate, restores) do not bump the PETSc state of the wrapping Vec,
             # whose cached norms would then be stale: mark it as changed
             target.x.petsc_vec.stateIncrease()
-            self.ksp.solve(self.b, target.x.petsc_vec)
+            with self._scope:
+                try:
+                    self.ksp.solve(self.b, target.x.petsc_vec)
+                except PETSc.Error as exc:
+                    raise_solver_error(exc, self.ksp.getOptionsPrefix())
             target.x.scatter_forward()
             reason = self.ksp.getConvergedReason()
             r = SolveReport(reason > 0, 0, self.ksp.getIterationNumber(),
@@ -372,14 +430,17 @@ class StaggeredResult:
 
 
 def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], float], *,
-              tol: float, max_iterations: int, min_iterations: int = 1) -> StaggeredResult:
+              tol: float, max_iterations: int, min_iterations: int = 1, comm=None) -> StaggeredResult:
     """Alternate the ``stages`` (each one solve, fields frozen in the others) until ``error()``,
     evaluated after each sweep, falls below ``tol``; stops early when a stage fails or when three
-    sweeps in a row return exactly the same error (stagnation)."""
+    sweeps in a row return exactly the same error (stagnation). With ``comm``, an interrupt request
+    is honoured after every stage (:func:`battchem.interrupt.check`)."""
     total = SolveReport(True)
     errors: list[float] = []
     for k in range(1, max_iterations + 1):
         for stage in stages:
+            if comm is not None:
+                interrupt.check(comm)
             report = stage()
             total = total + report
             if not report.converged:

@@ -84,5 +84,7 @@ class StepController:
         return asdict(self)
 
     def restore(self, state: dict) -> None:
-        for key, value in state.items():
-            setattr(self, key, value)
+        """Continue from a saved controller: its step size and cut-back count. The limits (dt_min,
+        dt_max, growth, ...) stay those of the current input, which a restart may change."""
+        self.dt = min(self.dt_max, max(self.dt_min, float(state["dt"])))
+        self.cutbacks = int(state.get("cutbacks", 0))

@@ -58,7 +58,7 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     settings = overrides(a.mesh_size, a.refine, a.degree, a.steps, a.dt, a.solver)
-    res = battchem.run(str(INPUT), a.outdir, settings, comm=comm, quiet=True, observer=observer)
+    res = battchem.run(str(INPUT), a.outdir, settings, comm=comm, quiet=True, overwrite=True, observer=observer)
     wall = time.perf_counter() - t0
     rss = comm.gather(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, root=0)
     if comm.rank != 0:

@@ -34,7 +34,7 @@ PUBLISHED_PEAK = 0.70  # kN per mm thickness (Miehe, Hofacker & Welschinger 2010
 def run_case(ratio: float, extra: list[str]) -> dict:
     out = SCRATCH / f"phasefield_l_over_h_{ratio:g}"
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "battchem.cli", "run", str(INPUT), "-o", str(out), "-q",
+    cmd = [sys.executable, "-m", "battchem.cli", "run", str(INPUT), "-o", str(out), "-q", "--overwrite",
            "--set", f"geometry.h_band={LENGTH_SCALE / ratio:.6e}", "--set", "output.plots=false",
            "--set", "output.fields_every=0"] + [a for x in extra for a in ("--set", x)]
     busy = busy_cores()

@@ -58,7 +58,7 @@ def run_case(base_path: Path, outdir: Path, radius: float, c_rate: float) -> dic
     manifest = folder / "manifest.json"
     done = manifest.exists() and json.loads(manifest.read_text()).get("status") == "completed"
     if not done:
-        cmd = [sys.executable, "-m", "battchem.cli", "run", str(base_path), "-o", str(folder), "--quiet"]
+        cmd = [sys.executable, "-m", "battchem.cli", "run", str(base_path), "-o", str(folder), "--quiet", "--overwrite"]
         for item in case_overrides(base, radius, c_rate):
             cmd += ["--set", item]
         subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)

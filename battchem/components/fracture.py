@@ -274,7 +274,7 @@ class PhaseFieldFracture:
         def error() -> float:
             return max(self._max_abs(self.d.x.array, self.d_iter.x.array), self.relative_residual())
 
-        result = staggered([displacement_stage, damage_stage], error, tol=s.stagger_tol,
+        result = staggered([displacement_stage, damage_stage], error, tol=s.stagger_tol, comm=self.comm,
                            max_iterations=s.stagger_max_it)
         return StaggerOutcome(result, self.damage_change())
 

@@ -114,6 +114,11 @@ class Problem(abc.ABC):
         broken"; None to go on."""
         return None
 
+    def results(self) -> dict:
+        """Summary values of the run for the manifest's ``results`` (e.g. a crack initiation or
+        Sand's time, with the unit in the key: ``{"sand_time [s]": 12.3}``)."""
+        return {}
+
     def events(self) -> list[str]:
         """Messages about the last accepted step worth a permanent line (e.g. 'crack initiated')."""
         return []

@@ -1,6 +1,7 @@
 """The command line as a user meets it: bad input gives one line naming the key and the allowed
 range, exit code 2, no traceback and no output directory; list/show/check work."""
 
+import json
 import os
 import subprocess
 import sys
@@ -106,7 +107,12 @@ def test_run_writes_the_output_contract(tmp_path):
                    "elastic_energy [J]", "stagger_its", "newton_its", "krylov_its"):
         assert column in header.split(","), column
     resolved = yaml.safe_load((out / "config.yaml").read_text())
-    assert resolved["stepping"]["dt_max"] == 5 and resolved["material"]["E"] == 10e9
+    # material values left to the named set stay null in config.yaml (so that a copy with another set
+    # name takes the new set's values); the values used and their sources are in the manifest
+    assert resolved["stepping"]["dt_max"] == 5 and resolved["material"]["E"] is None
+    material = json.loads((out / "manifest.json").read_text())["parameters"]["material"]
+    assert material["set"] == "LiMn2O4_Zhang2007" and material["values"]["E"]["value"] == 10e9
+    assert "Zhang" in material["values"]["E"]["source"]
     # the replot command redraws from the checkpoint
     res = battchem("plot", str(out), cwd=tmp_path)
     assert res.returncode == 0 and "hoop_stress.png" in res.stdout

@@ -73,7 +73,7 @@ def test_sigterm_writes_a_checkpoint_and_exits_interrupted(tmp_path):
     proc.communicate(timeout=120)
     assert proc.returncode == 3
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["status"] == "interrupted" and "signal" in manifest["message"]
+    assert manifest["status"] == "interrupted" and "SIGTERM" in manifest["message"]
     state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
     assert state["scalars"]["step"] == manifest["steps"]["accepted"] > 0
 

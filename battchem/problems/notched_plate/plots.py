@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from battchem import plotting
 from battchem.output import read_series
+from battchem.parallel import on_root
 
 
 def make_plots(problem, outdir: Path) -> list[Path]:
-    """Write plots/force_displacement.png and plots/damage.png (final) and damage_peak.png."""
+    """Write plots/force_displacement.png and plots/damage.png (final) and damage_peak.png.
+
+    The fields are gathered collectively; rank 0 draws, and every rank returns the paths or
+    raises the drawing error."""
     comm = problem.comm
     folder = plotting.plots_folder(outdir, comm)
-    paths = [_damage_picture(problem, problem.core.d.x.array, folder / "damage.png", "final state"),
-             _damage_picture(problem, problem._peak["damage"], folder / "damage_peak.png",
-                             f"at the peak force, U = {problem._peak['displacement'] * 1e3:.4g} mm")]
-    if comm.rank == 0:
-        paths.append(_curve(problem, outdir / "series.csv", folder / "force_displacement.png"))
-    paths = comm.bcast(paths if comm.rank == 0 else None, root=0)
-    return [p for p in paths if p is not None]
+    final = plotting.gather_grid(problem.Vd, {"damage": problem.core.d.x.array})
+    peak = plotting.gather_grid(problem.Vd, {"damage": problem._peak["damage"]})
+    peak_when = f"at the peak force, U = {problem._peak['displacement'] * 1e3:.4g} mm"
+
+    def draw() -> list[Path]:
+        return [_damage_picture(problem, final, folder / "damage.png", "final state"),
+                _damage_picture(problem, peak, folder / "damage_peak.png", peak_when),
+                _curve(problem, outdir / "series.csv", folder / "force_displacement.png")]
+
+    return on_root(comm, draw)
 
 
 def _title(problem, ell: str = "ℓ") -> str:
@@ -31,10 +37,7 @@ def _title(problem, ell: str = "ℓ") -> str:
             f"h = {cfg.geometry.h_band * 1e3:.3g} mm")
 
 
-def _damage_picture(problem, values: np.ndarray, path: Path, when: str) -> Path | None:
-    grid = plotting.gather_grid(problem.Vd, {"damage": values})
-    if grid is None:
-        return None
+def _damage_picture(problem, grid, path: Path, when: str) -> Path:
     grid.points[:, :2] *= 1e3  # mm
     # VTK's font has no ℓ
     return plotting.field_picture(grid, "damage", path, title=f"Damage, {_title(problem, 'l')}\n{when}",

@@ -28,7 +28,6 @@ U ≈ 5.5e-3 mm, horizontal crack.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,7 @@ from battchem import mesh as bmesh
 from battchem.components.fracture import PhaseFieldFracture
 from battchem.physics.coordinates import CoordinateSystem
 from battchem.problems.base import Problem, StepResult, register
-from battchem.problems.notched_plate.inputs import NotchedPlateConfig, resolution_warnings
+from battchem.problems.notched_plate.inputs import NotchedPlateConfig
 from battchem.solvers import global_size
 
 # --------------------------------------------------------------------------------------------
@@ -116,10 +115,6 @@ class NotchedPlate(Problem):
         self._peak = {"force": 0.0, "displacement": 0.0, "damage": self.core.d.x.array.copy()}
         self._events: list[str] = []
         self._broken = False
-        # Debian's dolfinx routes Python warnings to an unconfigured logger: repeat them as a log line
-        if self.comm.rank == 0:
-            for message in resolution_warnings(cfg):
-                logging.getLogger("battchem").warning("warning: %s", message)
 
 
     # stepping ----------------------------------------------------------------------------

@@ -8,36 +8,50 @@ import numpy as np
 
 from battchem import plotting
 from battchem.output import read_series
+from battchem.parallel import on_root
 
 
 def make_plots(problem, outdir: Path) -> list[Path]:
-    """Write plots/hoop_stress.png (field or radial profiles) and plots/series.png."""
+    """Write plots/hoop_stress.png (field or radial profiles), plots/damage.png (with fracture) and
+    plots/series.png. The fields are gathered collectively; rank 0 draws, and every rank returns
+    the paths or raises the drawing error."""
     comm = problem.comm
     plots = plotting.plots_folder(outdir, comm)
-    paths = [_field_plot(problem, plots)]
+    peak = problem._peak
+    if problem.config.geometry.kind == "sphere_1d":
+        profile = _gather_profile(problem, peak)
+    else:
+        hoop = plotting.gather_grid(problem.Vc, {"hoop": peak["hoop"], "c": peak["c"]})
+    damage = None
     if getattr(problem, "core", None) is not None:
-        paths.append(_damage_plot(problem, plots / "damage.png"))
-    if comm.rank == 0:
+        damage = plotting.gather_grid(problem.core.Vd, {"damage": problem.core.d.x.array})
+
+    def draw() -> list[Path]:
+        if problem.config.geometry.kind == "sphere_1d":
+            paths = [_profile_plot(problem, profile, plots / "hoop_stress.png", _when(peak))]
+        else:
+            paths = [_field_plot(problem, hoop, plots)]
+        if damage is not None:
+            paths.append(_damage_plot(problem, damage, plots / "damage.png"))
         paths.append(_series_plot(problem, outdir / "series.csv", plots / "series.png"))
-    paths = comm.bcast(paths if comm.rank == 0 else None, root=0)
-    return [p for p in paths if p is not None]
+        return paths
+
+    return on_root(comm, draw)
+
+
+def _when(peak) -> str:
+    return f"t = {peak['time']:.4g} s (largest mean surface hoop stress, {peak['value'] / 1e6:+.1f} MPa)"
 
 
 def _title(problem) -> str:
     cfg = problem.config
     g, m = cfg.geometry, cfg.material
-    return f"{m.name}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {cfg.coupling.mode.replace('_', '-')} coupling"
+    return f"{m.label()}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {cfg.coupling.mode.replace('_', '-')} coupling"
 
 
-def _field_plot(problem, folder: Path) -> Path | None:
-    peak = problem._peak
+def _field_plot(problem, grid, folder: Path) -> Path:
     kind = problem.config.geometry.kind
-    when = f"t = {peak['time']:.4g} s (largest mean surface hoop stress, {peak['value'] / 1e6:+.1f} MPa)"
-    if kind == "sphere_1d":
-        return _profile_plot(problem, peak, folder / "hoop_stress.png", when)
-    grid = plotting.gather_grid(problem.Vc, {"hoop": peak["hoop"], "c": peak["c"]})
-    if grid is None:
-        return None
+    when = _when(problem._peak)
     reduced = problem.config.geometry.symmetry == "reduced"
     if kind == "sphere":
         if reduced:
@@ -55,11 +69,8 @@ def _field_plot(problem, folder: Path) -> Path | None:
                                   scale=1e6, view=view)
 
 
-def _damage_plot(problem, path: Path) -> Path | None:
+def _damage_plot(problem, grid, path: Path) -> Path:
     """Final damage field of a run with fracture (disk: in-plane view; sphere: iso view)."""
-    grid = plotting.gather_grid(problem.core.Vd, {"damage": problem.core.d.x.array})
-    if grid is None:
-        return None
     grid.points[:] *= 1e6  # µm
     f = problem.config.fracture
     title = (f"Damage, {_title(problem)}\n{f.model}, {f.split.replace('_', '-')} split, "
@@ -69,17 +80,21 @@ def _damage_plot(problem, path: Path) -> Path | None:
                                   cmap="inferno_r", symmetric=False, view=view)
 
 
-def _profile_plot(problem, peak, path: Path, when: str) -> Path | None:
+def _gather_profile(problem, peak):
+    """(r, c, σ_r, σ_θ) of the radial mesh on rank 0 (None elsewhere)."""
     V = problem.Vc
-    comm = problem.comm
     n = V.dofmap.index_map.size_local
     x = V.tabulate_dof_coordinates()[:n, 0]
-    parts = comm.gather((x, peak["c"][:n], peak["radial"][:n], peak["hoop"][:n]), root=0)
-    if comm.rank != 0:
+    parts = problem.comm.gather((x, peak["c"][:n], peak["radial"][:n], peak["hoop"][:n]), root=0)
+    if parts is None:
         return None
-    r, c, sr, st = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))
+
+
+def _profile_plot(problem, profile, path: Path, when: str) -> Path:
+    r, c, sr, st = profile
     order = np.argsort(r)
-    R, c_max = problem.radius, problem.config.material.c_max
+    R, c_max = problem.radius, problem.mat.c_max
     r, c, sr, st = r[order] / R, c[order] / c_max, sr[order] / 1e6, st[order] / 1e6
     return plotting.curves(path, r, [
         {"ylabel": "c / c_max [-]", "lines": [(c, "")]},
@@ -91,7 +106,7 @@ def _series_plot(problem, csv: Path, path: Path) -> Path:
     s = read_series(csv)
     t = s["time"]
     scale, unit = (3600.0, "h") if t[-1] > 3 * 3600 else ((60.0, "min") if t[-1] > 180 else (1.0, "s"))
-    c_max = problem.config.material.c_max
+    c_max = problem.mat.c_max
     return plotting.curves(path, t / scale, [
         {"ylabel": "stress [MPa]", "lines": [
             (s["hoop_surface_max"] / 1e6, "max surface hoop stress"),

@@ -41,7 +41,7 @@ from petsc4py import PETSc
 from battchem import evaluation
 from battchem import mesh as bmesh
 from battchem.components.fracture import PhaseFieldFracture
-from battchem.materials import FARADAY, GAS_CONSTANT, intercalation_material
+from battchem.materials import FARADAY, GAS_CONSTANT
 from battchem.physics import mechanics, transport
 from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
@@ -80,16 +80,11 @@ class ParticleFracture(Problem):
     summary = "Li diffusion, diffusion-induced stress and phase-field fracture of active particles"
     Config = ParticleConfig
 
-    @classmethod
-    def sources(cls, config):
-        mat = intercalation_material(config.material.name).sources()
-        return {"material": mat}
-
     # ------------------------------------------------------------------------------------
     @property
     def radius(self) -> float:
-        g, m = self.config.geometry, self.config.material
-        return g.radius if g.radius is not None else intercalation_material(m.name).values["radius"].value
+        g = self.config.geometry
+        return g.radius if g.radius is not None else self.config.material.radius
 
     def build_mesh(self):
         g = self.config.geometry
@@ -113,7 +108,8 @@ class ParticleFracture(Problem):
     # ------------------------------------------------------------------------------------
     def setup(self, md):
         cfg = self.config
-        g, mat = cfg.geometry, cfg.material
+        g = cfg.geometry
+        self.mat = mat = cfg.material.resolved()
         self.md = md
         msh = md.mesh
         self.cs = cs = CoordinateSystem(msh, _COORDINATES[g.kind])
@@ -266,7 +262,7 @@ class ParticleFracture(Problem):
         import basix.ufl
 
         cfg, cs, msh = self.config, self.cs, self.md.mesh
-        mat, deg = cfg.material, cfg.geometry.degree
+        mat, deg = self.mat, cfg.geometry.degree
         cell = msh.basix_cell()
         scalar = basix.ufl.element("Lagrange", cell, deg)
         vector = basix.ufl.element("Lagrange", cell, deg, shape=cs.displacement_shape)
@@ -359,7 +355,7 @@ class ParticleFracture(Problem):
             return 0.0
         if seg.current_density is not None:
             return seg.current_density
-        mat = self.config.material
+        mat = self.mat
         v_over_a = _VOLUME_TO_AREA[self.config.geometry.kind] * self.radius
         return mat.c_max * FARADAY * v_over_a * seg.c_rate / 3600.0
 
@@ -375,7 +371,7 @@ class ParticleFracture(Problem):
             self._segment_end = t + seg.duration
         else:
             # galvanostatic: d(soc)/dt = −j_out A / (V c_max) exactly, so the end time is known
-            rate = -self.outflow.value * self.surface_area / (self.volume * self.config.material.c_max)
+            rate = -self.outflow.value * self.surface_area / (self.volume * self.mat.c_max)
             self._segment_end = t + (seg.until_soc - self.soc()) / rate
 
     def end_time(self) -> float:
@@ -394,7 +390,7 @@ class ParticleFracture(Problem):
         return [self._segment_end, self.end_time()]
 
     def soc(self) -> float:
-        return evaluation.integral(self.forms["c_integral"], self.comm) / (self.volume * self.config.material.c_max)
+        return evaluation.integral(self.forms["c_integral"], self.comm) / (self.volume * self.mat.c_max)
 
     # one step ----------------------------------------------------------------------------------
     def advance(self, t, dt):
@@ -428,7 +424,7 @@ class ParticleFracture(Problem):
                 self.sigma_h.interpolate(self.w.sub(2))
             stagger = 1
         else:
-            scale = self.config.material.c_max
+            scale = self.mat.c_max
 
             def transport_stage():
                 self.c_iter.x.array[:] = self.c.x.array
@@ -445,14 +441,14 @@ class ParticleFracture(Problem):
                 return self.comm.allreduce(local, op=MPI.MAX) / scale
 
             s = self.config.solver
-            res = staggered([transport_stage, mechanics_stage], change, tol=s.stagger_tol,
+            res = staggered([transport_stage, mechanics_stage], change, tol=s.stagger_tol, comm=self.comm,
                             max_iterations=s.stagger_max_it)
             report, stagger = res.report, res.iterations
         if not report.converged:
             return StepResult(report, stagger)
         n = self.Vc.dofmap.index_map.size_local
         local = float(np.abs(self.c.x.array[:n] - self.c_old.x.array[:n]).max()) if n else 0.0
-        change = self.comm.allreduce(local, op=MPI.MAX) / self.config.material.c_max
+        change = self.comm.allreduce(local, op=MPI.MAX) / self.mat.c_max
         if d_change is not None and self.config.stepping.target_change is not None:
             # the step controller bounds one change: express ‖Δd‖∞ on the scale of the
             # concentration target, so that a growing crack shortens the steps like fast diffusion
@@ -466,7 +462,7 @@ class ParticleFracture(Problem):
         if self.axial_strain is not None:
             c_mean = evaluation.integral(self.forms["c_integral"], self.comm) / self.volume
             self.axial_strain.value = mechanics.generalized_plane_strain_axial_strain(
-                c_mean, self.c_ref, self.config.material.Omega)
+                c_mean, self.c_ref, self.mat.Omega)
 
     def _surface_limit_retry(self, dt: float) -> float | None:
         """A shorter step that lands on the surface-concentration limit, when this one overshot."""
@@ -475,7 +471,7 @@ class ParticleFracture(Problem):
         direction = self._segments()[self._segment].direction
         if direction == "rest":
             return None
-        c_max = self.config.material.c_max
+        c_max = self.mat.c_max
         lo, hi = evaluation.extrema(self.c, self.surface_dofs)
         lo_old, hi_old = evaluation.extrema(self.c_old, self.surface_dofs)
         tol = 1e-3 * c_max
@@ -502,7 +498,7 @@ class ParticleFracture(Problem):
         reason = "reached its end"
         if not ended and self.config.operation.stop_at_surface_limit and seg.direction != "rest":
             lo, hi = evaluation.extrema(self.c, self.surface_dofs)
-            c_max = self.config.material.c_max
+            c_max = self.mat.c_max
             if (seg.direction == "insertion" and hi >= c_max * (1 - 1e-3)) or \
                (seg.direction == "extraction" and lo <= 1e-3 * c_max):
                 ended, reason = True, "surface concentration limit reached"
@@ -574,6 +570,12 @@ class ParticleFracture(Problem):
         out, self._pending_events = self._pending_events, []
         return out
 
+    def results(self):
+        if self.core is None:
+            return {}
+        t = self._initiation_time
+        return {"crack_initiation_time [s]": None if np.isnan(t) else t}
+
     # outputs ----------------------------------------------------------------------------------
     def columns(self):
         energy = "J/m" if self.config.geometry.kind == "disk" else "J"  # per unit thickness in 2-D
@@ -600,7 +602,7 @@ class ParticleFracture(Problem):
         c_mean = evaluation.integral(self.forms["c_integral"], comm) / self.volume
         c_surf = evaluation.integral(self.forms["c_surface"], comm)
         q = {
-            "soc": c_mean / self.config.material.c_max, "c_mean": c_mean, "c_min": c_lo, "c_max": c_hi,
+            "soc": c_mean / self.mat.c_max, "c_mean": c_mean, "c_min": c_lo, "c_max": c_hi,
             "c_surface_mean": c_surf / self.surface_area,
             "current_density": self.outflow.value * FARADAY,
             "sigma_h_max": sh_hi, "sigma_h_min": sh_lo,
