@@ -167,5 +167,26 @@ def _plot(outdir: str) -> int:
     return 0
 
 
+def entry_point() -> None:
+    """The ``battchem`` console script: under mpirun, every rank has the same exit code, and ranks
+    leave MPI together before a non-zero exit (otherwise Open MPI kills the slower rank while it is
+    finalising and prints PMIx errors)."""
+    code = main()
+    if code:
+        from mpi4py import MPI
+
+        if MPI.Is_initialized() and not MPI.Is_finalized():
+            MPI.COMM_WORLD.Barrier()
+            if "petsc4py.PETSc" in sys.modules:  # PETSc's own exit handler would call MPI after Finalize
+                import gc
+
+                from petsc4py import PETSc
+
+                gc.collect()
+                PETSc._finalize()
+            MPI.Finalize()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry_point()

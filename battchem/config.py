@@ -146,6 +146,18 @@ def Q(default: Any, unit: str = "-", description: str = "", **constraints: Any) 
 # Sections shared by all problems (machinery settings, no physics)
 
 
+# A gmsh mesh is generated on one rank: beyond this many cells (before parallel refinement) it takes
+# hours and tens of GB, so such an input is refused before anything is built.
+MAX_GMSH_CELLS = 5e7
+
+
+def check_cell_count(estimate: float, keys: str) -> None:
+    """Refuse an input whose gmsh mesh would have more than :data:`MAX_GMSH_CELLS` cells."""
+    if not estimate <= MAX_GMSH_CELLS:  # also catches nan/inf
+        raise ValueError(f"{keys} would give about {estimate:.2g} cells in gmsh (allowed: at most "
+                         f"{MAX_GMSH_CELLS:.0e}; use coarser sizes, or geometry.refine to refine in parallel)")
+
+
 class SteppingConfig(Model):
     """Adaptive time (or load) stepping."""
 
@@ -177,6 +189,8 @@ class OutputConfig(Model):
                           "only); milestones are always written", ge=0)
     checkpoint_every: int = Q(50, "steps", "write a restart checkpoint every N steps (0: only at "
                               "the end and on SIGTERM)", ge=0)
+    checkpoint_interval: float = Q(600.0, "s", "also write one when this much wall time has passed since the "
+                                   "last (0: off); bounds the work lost if a job is killed", ge=0)
     plots: bool = Q(True, "-", "write PNG plots at the end of the run")
     progress_every: float = Q(2.0, "s", "minimum wall time between progress lines when not a TTY", ge=0)
 

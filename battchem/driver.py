@@ -17,6 +17,7 @@ command line, the Python API, restarts and sweeps share.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -33,12 +34,29 @@ from mpi4py import MPI
 
 import battchem
 from battchem import interrupt, problems
-from battchem.config import (BaseConfig, ConfigError, apply_overrides, load_yaml, named_sets, parse_yaml,
-                             validate)
+from battchem.config import (
+    BaseConfig,
+    ConfigError,
+    apply_overrides,
+    load_yaml,
+    named_sets,
+    parse_yaml,
+    validate,
+)
 from battchem.diagnostics import WarningLog
 from battchem.interrupt import RunInterrupted
-from battchem.output import (Checkpoint, FieldWriter, OutputError, Progress, SeriesWriter, prepare_directory,
-                             read_manifest, read_series, write_json, write_yaml)
+from battchem.output import (
+    Checkpoint,
+    FieldWriter,
+    OutputError,
+    Progress,
+    SeriesWriter,
+    prepare_directory,
+    read_manifest,
+    read_series,
+    write_json,
+    write_yaml,
+)
 from battchem.parallel import FailureAgreement, on_root
 from battchem.stepping import StepController, StepFailure
 
@@ -171,8 +189,16 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
     run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
     called (collectively) after every accepted step, for scripting and tests.
     """
-    return Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
-               quiet=quiet, observer=observer).execute()
+    job = Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
+              quiet=quiet, observer=observer)
+    try:
+        return job.execute()
+    finally:
+        # Solvers hold reference cycles (SNES callbacks): free this run's PETSc objects here, on every
+        # rank at the same point, rather than whenever each rank's collector runs (a MUMPS factor on
+        # COMM_WORLD must be destroyed collectively), and before the next run of a sweep or notebook.
+        del job
+        gc.collect()
 
 
 class Run:
@@ -194,6 +220,8 @@ class Run:
         self.step, self.t, self.rejected, self.first_step = 0, 0.0, 0, 0
         self.problem = self.writer = self.series = self.controller = self.mesh_data = None
         self.checkpoint: Checkpoint | None = None
+        self.last_checkpoint: tuple[int, float] | None = None
+        self.checkpoint_wall = time.monotonic()
 
     # ------------------------------------------------------------------------------------
     def execute(self) -> Result:
@@ -201,7 +229,7 @@ class Run:
             self.read_input()
             self.prepare_output()
             agreement = FailureAgreement(self.comm)
-            interrupt.install()
+            interrupt.install(self.record_request)
             try:
                 self.setup()
                 self.loop()
@@ -301,6 +329,7 @@ class Run:
             self.t, self.step = float(scalars["time"]), int(scalars["step"])
             self.controller.restore(scalars["controller"])  # its step size; the limits are the input's
             problem.restore_scalars(scalars.get("problem", {}))
+            self.last_checkpoint = (self.step, self.t)
         self.first_step = self.step
         self.timings["setup"] = time.perf_counter() - t0
         self.manifest["mesh"] = problem.mesh_summary()
@@ -366,7 +395,7 @@ class Run:
             stop = problem.stop_reason(self.t)
             if self.observer is not None:
                 self.observer(problem, self.t, self.step)
-            if cfg_out.checkpoint_every and self.step % cfg_out.checkpoint_every == 0:
+            if self.checkpoint_due():
                 self.write_checkpoint()
             self.timings["output"] += time.perf_counter() - t0
             for event in problem.events():
@@ -388,6 +417,19 @@ class Run:
         scalars = {"time": self.t, "step": self.step, "controller": self.controller.state(),
                    "problem": self.problem.state_scalars()}
         self.checkpoint.write(self.mesh_data, self.problem.state_functions(), scalars)
+        self.last_checkpoint = (self.step, self.t)
+        self.checkpoint_wall = time.monotonic()
+
+    def checkpoint_due(self) -> bool:
+        """Every ``output.checkpoint_every`` steps, or when ``output.checkpoint_interval`` seconds of
+        wall time have passed since the last one (rank 0's clock decides, for all ranks)."""
+        out = self.config.output
+        if out.checkpoint_every and self.step % out.checkpoint_every == 0:
+            return True
+        if not out.checkpoint_interval:
+            return False
+        late = time.monotonic() - self.checkpoint_wall >= out.checkpoint_interval
+        return bool(self.comm.bcast(late, root=0))
 
     def save_state(self) -> None:
         """Final fields and checkpoint of the last accepted state (when the loop ran)."""
@@ -407,6 +449,18 @@ class Run:
         self.problem.reject()
         self.save_state()
         self.message += f"; {self.continue_hint()}"
+
+    def record_request(self, signame: str) -> None:
+        """Signal-handler callback: mark the manifest at once, in case the launcher kills the ranks
+        before the stop completes (Open MPI's mpirun does so 0.25 s after a SIGTERM)."""
+        if self.comm.rank != 0:
+            return
+        last = self.last_checkpoint
+        where = f"step {last[0]}, t = {last[1]:.6g} s" if last else "none yet"
+        record = {**self.manifest, "status": "interrupted",
+                  "message": f"{signame} received at step {self.step}, t = {self.t:.6g} s; if the job ended before "
+                             f"the stop completed, the last checkpoint is: {where}"}
+        write_json(self.out / "manifest.json", record, MPI.COMM_SELF)
 
     def continue_hint(self) -> str:
         source = f" {self.source}" if isinstance(self.source, (str, Path)) else ""

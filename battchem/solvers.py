@@ -23,7 +23,6 @@ from petsc4py import PETSc
 
 from battchem import interrupt
 
-
 # --------------------------------------------------------------------------------------------
 # Default options
 
