@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from battchem.components.fracture import FractureInput
-from battchem.config import BaseConfig, Model, Q, SolverConfig, SteppingConfig
+from battchem.config import BaseConfig, Model, Q, SolverConfig, SteppingConfig, check_cell_count
 
 # Published tension result (Miehe, Hofacker & Welschinger 2010, CMAME 199, 2765; PHYSICS.md §1)
 PUBLISHED_TENSION_PEAK = 0.70e3 / 1e-3  # N per m of thickness (0.70 kN/mm)
@@ -43,6 +43,11 @@ class Geometry(Model):
         if self.h_band > 0.1 * self.side:
             raise ValueError(f"h_band = {self.h_band:g} m is too coarse for a plate of side {self.side:g} m "
                              f"(allowed: <= {0.1 * self.side:g} m)")
+        scale = 2.0**self.refine  # gmsh meshes at 2^refine times the final sizes
+        band = min(2 * self.band_half_width, self.side)
+        far, near = self.side / (self.h_far * scale), 1 / (self.h_band * scale)
+        cells = 2 * far * far + 2 * self.side * band * near * near  # (products overflow to inf, ** raises)
+        check_cell_count(cells, "geometry.side / h_band / h_far / band_half_width")
         return self
 
 

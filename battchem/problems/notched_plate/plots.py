@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from battchem import plotting
 from battchem.output import read_series
 from battchem.parallel import on_root

@@ -3,13 +3,14 @@ galvanostatic protocol and (optional) phase-field damage with initial flaws."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
 from battchem.components.fracture import FractureInput
-from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig
+from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count
 from battchem.materials import INTERCALATION_MATERIALS
 
 
@@ -50,7 +51,22 @@ class Geometry(Model):
                                  f"geometry.mesh_size = {self.mesh_size:g} (allowed: (0, mesh_size])")
         elif self.band_mesh_size is not None:
             raise ValueError("geometry.band_mesh_size needs geometry.band_half_width > 0 (allowed: (0, 1])")
+        check_cell_count(self.gmsh_cell_estimate(), "geometry.mesh_size (with refine and the band)")
         return self
+
+    def gmsh_cell_estimate(self) -> float:
+        """Rough number of cells gmsh makes (unit radius, size h·2^refine; ~6 tets per cube)."""
+        dim = {"sphere_1d": 1, "disk": 2, "sphere_axisym": 2, "sphere": 3}[self.kind]
+        scale = 2.0**self.refine
+
+        def cells_at(size: float) -> float:
+            per_side = 2.0 / (size * scale)
+            return math.prod([per_side] * dim) * (1, 2, 6)[dim - 1]  # (a product overflows to inf)
+
+        cells = cells_at(self.mesh_size)
+        if self.band_half_width > 0 and self.band_mesh_size is not None:
+            cells += cells_at(self.band_mesh_size) * self.band_half_width
+        return cells
 
     @property
     def crack_path_mesh_size(self) -> float:
