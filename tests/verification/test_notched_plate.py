@@ -17,8 +17,11 @@ from mpi4py import MPI
 import battchem
 from battchem.driver import load_config
 from battchem.output import Checkpoint
-from battchem.problems.notched_plate import (PUBLISHED_TENSION_PEAK, PUBLISHED_TENSION_PEAK_DISPLACEMENT,
-                                             NotchedPlate)
+from battchem.problems.notched_plate import (
+    PUBLISHED_TENSION_PEAK,
+    PUBLISHED_TENSION_PEAK_DISPLACEMENT,
+    NotchedPlate,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 COARSE = ROOT / "problems" / "notched_plate_tension_coarse.yaml"

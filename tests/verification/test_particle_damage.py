@@ -5,12 +5,12 @@ h = ℓ/2, ~1.5e3 nodes)."""
 
 from pathlib import Path
 
+import damage_runs
 import numpy as np
 import pytest
 from mpi4py import MPI
 
 import battchem
-import damage_runs
 from battchem.evaluation import probe
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,9 @@ about 5e3 nodes)."""
 
 from pathlib import Path
 
+import damage_runs
 import numpy as np
 import pytest
-
-import damage_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 PENNY = ROOT / "problems" / "particle_sphere_insertion_penny_flaw.yaml"

@@ -16,10 +16,10 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from battchem.components.fracture import FractureInput, PhaseFieldFracture
 from battchem.config import SolverConfig
 from battchem.physics import phasefield as pf
 from battchem.physics.mechanics import lame_parameters
-from battchem.components.fracture import FractureInput, PhaseFieldFracture
 
 E, NU, GC, ELL = 210e9, 0.3, 2700.0, 1.5e-5
 LMBDA, MU = lame_parameters(E, NU)
