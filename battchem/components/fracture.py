@@ -85,8 +85,10 @@ class PhaseFieldFracture:
         the test function.
     weight : volume element factor (``CoordinateSystem.weight``).
     dx : cell measure (with the quadrature degree the caller wants).
-    E, nu : Young's modulus [Pa] and Poisson's ratio.
-    params : :class:`FractureInput`.
+    E, nu : Young's modulus [Pa] and Poisson's ratio: numbers (made Constants, so that a new value
+        reuses the compiled forms), Constants, or spatially varying UFL expressions (e.g. a DG0
+        Function per material).
+    params : :class:`FractureInput`; ``Gc`` may be overridden by a spatially varying ``Gc``.
     settings : the input's ``solver`` section.
     bcs_u, bcs_d : Dirichlet conditions (loads through their Constants/Functions).
     elastic_strain : u ↦ elastic strain ε_e (default: ``strain``; subtract eigenstrains here).
@@ -94,12 +96,17 @@ class PhaseFieldFracture:
         driving force that seeds initial flaws (Borden et al. 2012, ``pf.flaw_history``):
         the history field starts at H₀ (``history``), or 𝓗 = max(ψ⁺, H₀) (``variational_inequality``);
         :meth:`initialise_damage` then solves for the initial damage it sustains.
+    Gc : critical energy release rate as a UFL expression (default: ``params.Gc`` as a Constant).
+    damage_cells : local cells (owned and ghost) where damage may develop, e.g. the electrolyte of a
+        two-material body (default: everywhere). The damage equation and Γ_ℓ are integrated over
+        them, and d = 0 is imposed at the nodes that touch no such cell.
     """
 
-    def __init__(self, Vu: fem.FunctionSpace, Vd: fem.FunctionSpace, strain: Callable, weight, dx, E: float,
-                 nu: float, params: FractureInput, settings: SolverConfig, *,
+    def __init__(self, Vu: fem.FunctionSpace, Vd: fem.FunctionSpace, strain: Callable, weight, dx, E, nu,
+                 params: FractureInput, settings: SolverConfig, *,
                  bcs_u: Sequence[fem.DirichletBC] = (), bcs_d: Sequence[fem.DirichletBC] = (),
-                 elastic_strain: Callable | None = None, initial_history: Callable | fem.Function | None = None):
+                 elastic_strain: Callable | None = None, initial_history: Callable | fem.Function | None = None,
+                 Gc=None, damage_cells: np.ndarray | None = None):
         if Vu.element.basix_element.degree != 1 or Vd.element.basix_element.degree != 1:
             raise ValueError("the phase-field core needs P1 displacement and damage (DG0 history field)")
         msh = Vu.mesh
@@ -109,6 +116,17 @@ class PhaseFieldFracture:
         self.bcs_u, self.bcs_d = list(bcs_u), list(bcs_d)
         elastic_strain = elastic_strain or strain
         p = params
+
+        def constant(value):
+            return fem.Constant(msh, PETSc.ScalarType(value)) if isinstance(value, (int, float)) else value
+
+        # parameters as Constants (or given expressions): new values reuse the compiled forms
+        E, nu = constant(E), constant(nu)
+        self.Gc = constant(p.Gc) if Gc is None else Gc
+        ell, k_res = constant(p.length_scale), constant(p.k_res)
+        dx_damage = dx
+        if damage_cells is not None:
+            dx_damage = self._restrict_damage(dx, damage_cells)
         self.u = fem.Function(Vu, name="displacement")
         self.u_old = fem.Function(Vu, name="displacement_old")
         self.d = fem.Function(Vd, name="damage")
@@ -121,8 +139,8 @@ class PhaseFieldFracture:
         # stored energy and stress on the elastic strain
         eps = elastic_strain(self.u)
         self.psi_plus, self.psi_minus = pf.split_energy(eps, E, nu, p.split)
-        self.stress = pf.degraded_stress(eps, self.d, E, nu, p.split, p.k_res)
-        self.energy_density = pf.degraded_energy_density(eps, self.d, E, nu, p.split, p.k_res)
+        self.stress = pf.degraded_stress(eps, self.d, E, nu, p.split, k_res)
+        self.energy_density = pf.degraded_energy_density(eps, self.d, E, nu, p.split, k_res)
         v = ufl.TestFunction(Vu)
         self.residual_u = ufl.inner(self.stress, strain(v)) * weight * dx
         undamaged = pf.degraded_stress(eps, 0.0, E, nu, "none", 0.0)
@@ -142,7 +160,12 @@ class PhaseFieldFracture:
             points = VH.element.interpolation_points()
             self._history_expr = fem.Expression(pf.history_update(self.H_old, self.psi_plus), points)
         q = ufl.TestFunction(Vd)
-        self.residual_d = pf.damage_residual(self.d, q, driving, p.Gc, p.length_scale, p.model, weight, dx)
+        self.residual_d = pf.damage_residual(self.d, q, driving, self.Gc, ell, p.model, weight, dx_damage)
+        if damage_cells is not None:
+            # structural zeros over the other cells: their nodes need matrix entries (rows with a 1 on the
+            # diagonal for the d = 0 condition), which a form over the damage region alone does not create
+            self.residual_d += fem.Constant(msh, PETSc.ScalarType(0.0)) * self.d * q * dx.reconstruct(
+                subdomain_id=0, subdomain_data=self.damage_region)
         bounded = not history or p.model == "AT1"
         if bounded:
             self.d_lower = self.d_old if not history else fem.Function(Vd, name="damage_lower_bound")
@@ -182,14 +205,40 @@ class PhaseFieldFracture:
         # solve starting at round-off (d unchanged since the last sweep) counts as converged:
         # u: snes_rtol × ‖undamaged internal force at the current u‖ (set before each solve);
         # d: snes_rtol × ‖∫ 2G_c/(c_w ℓ) q w dx‖, the residual of a unit change of damage.
-        unit = fem.form(2 * p.Gc / (pf.normalisation(p.model) * p.length_scale) * q * weight * dx)
+        unit = fem.form(2 * self.Gc / (pf.normalisation(p.model) * ell) * q * weight * dx_damage)
         self._d_scale = self._norm(unit)
         self.d_solver.snes.setTolerances(atol=max(s.snes_atol, s.snes_rtol * self._d_scale))
+        gamma = pf.crack_surface_density(self.d, ell, p.model)
         self.forms = {
             "elastic_energy": fem.form(self.energy_density * weight * dx),
-            "crack_measure": fem.form(pf.crack_surface_density(self.d, p.length_scale, p.model)
-                                      * weight * dx),
+            "crack_measure": fem.form(gamma * weight * dx_damage),
+            "fracture_energy": fem.form(self.Gc * gamma * weight * dx_damage),
         }
+
+    def _restrict_damage(self, dx, cells: np.ndarray):
+        """Measure of the damage region, and d = 0 on the nodes that touch none of its cells.
+
+        A node belongs to the region if any rank sees it on a region cell (an additive reverse
+        scatter of a marker), so the constraint is the same whatever the partition."""
+        from dolfinx import la
+        from dolfinx import mesh as dmesh
+
+        msh, Vd = self.Vd.mesh, self.Vd
+        tdim = msh.topology.dim
+        cells = np.unique(np.asarray(cells, dtype=np.int32))
+        n_cells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+        marker = la.vector(Vd.dofmap.index_map, bs=1)
+        marker.array[:] = 0.0
+        marker.array[np.unique(Vd.dofmap.list[cells].ravel())] = 1.0
+        marker.scatter_reverse(la.InsertMode.add)
+        marker.scatter_forward()
+        outside = np.flatnonzero(marker.array == 0.0).astype(np.int32)
+        self.bcs_d.append(fem.dirichletbc(PETSc.ScalarType(0.0), outside, Vd))
+        values = np.zeros(n_cells, dtype=np.int32)
+        values[cells] = 1
+        tags = dmesh.meshtags(msh, tdim, np.arange(n_cells, dtype=np.int32), values)
+        self.damage_region = tags
+        return dx.reconstruct(subdomain_id=1, subdomain_data=tags)
 
     # ------------------------------------------------------------------------------------
     def _max_abs(self, a: np.ndarray, b: np.ndarray) -> float:
@@ -313,8 +362,8 @@ class PhaseFieldFracture:
         return self._integral("crack_measure")
 
     def fracture_energy(self) -> float:
-        """G_c Γ_ℓ(d)."""
-        return self.params.Gc * self.crack_measure()
+        """∫ G_c γ_ℓ(d) w dx (G_c Γ_ℓ for a uniform G_c)."""
+        return self._integral("fracture_energy")
 
     def reaction_form(self, w: fem.Function) -> fem.Form:
         """Compiled ∫ σ : ε(w) w dx: with w = 1 on the dofs of a loaded boundary component (0

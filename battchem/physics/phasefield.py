@@ -186,11 +186,20 @@ def degraded_energy_density(eps, d, E, nu, split: str = "spectral", k_res=0.0):
 
 
 def degraded_stress(eps, d, E, nu, split: str = "spectral", k_res=0.0):
-    """σ = g(d) ∂ψ⁺/∂ε + ∂ψ⁻/∂ε (a 3x3 UFL tensor), by symbolic differentiation of the split."""
+    """σ = g(d) ∂ψ⁺/∂ε + ∂ψ⁻/∂ε (a 3x3 UFL tensor), by symbolic differentiation of the split.
+
+    The strain is wrapped in a UFL variable with a fixed label (:data:`_STRAIN_LABEL`): a default
+    label is a process-wide counter that enters the form signature, so every new form would be
+    compiled again (a sweep would recompile at each case)."""
     block = _is_block_diagonal(eps)
-    e = ufl.variable(eps)
+    e = ufl.classes.Variable(eps, ufl.classes.Label(_STRAIN_LABEL))
     psi_plus, psi_minus = split_energy(e, E, nu, split, block_diagonal=block)
     return degradation(d, k_res) * ufl.diff(psi_plus, e) + ufl.diff(psi_minus, e)
+
+
+# Label of the strain variable differentiated by degraded_stress (far above the labels that
+# ufl.variable hands out, so it never coincides with one of them)
+_STRAIN_LABEL = 2**30
 
 
 def positive_energy(eps, E, nu, split: str = "spectral"):
