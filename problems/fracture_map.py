@@ -75,7 +75,7 @@ def run_case(base_path: Path, outdir: Path, radius: float, c_rate: float) -> dic
 
 
 def griffith_estimate(base, radius: float) -> float:
-    m = base.material
+    m = base.material.resolved()
     flaw = base.fracture.flaws[0]
     return analytic.disk_griffith_critical_c_rate(radius=radius, flaw_half_length=0.5 * flaw.length * radius,
                                                   D=m.D, c_max=m.c_max, E=m.E, nu=m.nu, Omega=m.Omega,

@@ -58,7 +58,7 @@ def l2_errors(problem, t):
 
         def values(x, name=name):
             r = np.linalg.norm(x[: msh.geometry.dim], axis=0)
-            m = problem.config.material
+            m = problem.mat
             return cheng_verbrugge_sphere(r, t, radius=R, D=m.D, flux_in=CURRENT / FARADAY, c0=0.0,
                                           E=m.E, nu=m.nu, Omega=m.Omega)[name]
 

@@ -47,6 +47,7 @@ from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
 from battchem.problems.base import Problem, StepResult, register
 from battchem.problems.particle_fracture.inputs import ParticleConfig
+from battchem.protocol import Schedule, Until
 from battchem.solvers import (
     NonlinearSolver,
     Projector,
@@ -118,11 +119,18 @@ class ParticleFracture(Problem):
         self.dx, self.ds_surface = dx, ds_surface
         w = cs.weight
 
-        # parameters
+        # parameters: UFL Constants, so that another value reuses the compiled forms (a sweep over
+        # E, Ω, D or the temperature compiles once)
         self.RT = GAS_CONSTANT * mat.temperature
         self.c_initial = cfg.operation.soc_initial * mat.c_max
         c_ref = cfg.coupling.c_ref if cfg.coupling.c_ref is not None else self.c_initial
-        E, nu, Omega, D = mat.E, mat.nu, mat.Omega, mat.D
+
+        def constant(value):
+            return fem.Constant(msh, PETSc.ScalarType(value))
+
+        self.constants = {"E": constant(mat.E), "nu": constant(mat.nu), "Omega": constant(mat.Omega),
+                          "D": constant(mat.D), "RT": constant(self.RT), "c_ref": constant(c_ref)}
+        E, nu, Omega, D, RT = (self.constants[k] for k in ("E", "nu", "Omega", "D", "RT"))
         two_way = cfg.coupling.mode == "two_way"
 
         # unknowns
@@ -153,7 +161,7 @@ class ParticleFracture(Problem):
             self.axial_strain = fem.Constant(msh, PETSc.ScalarType(0.0))
 
         def chemo_elastic_strain(u):
-            eps = cs.strain(u) - mechanics.chemical_strain(self.c, c_ref, Omega)
+            eps = cs.strain(u) - mechanics.chemical_strain(self.c, self.constants["c_ref"], Omega)
             return eps if self.axial_strain is None else eps + mechanics.axial_strain(self.axial_strain)
 
         self.core = None
@@ -188,8 +196,8 @@ class ParticleFracture(Problem):
         q = ufl.TestFunction(Vc)
         crack_paths = self.core is not None and cfg.fracture.crack_diffusivity_ratio != 1.0
         if crack_paths:  # D(d_n): the damage of the last accepted step (lagged one step)
-            D = pf.cracked_diffusivity(D, self.core.d_old, cfg.fracture.crack_diffusivity_ratio)
-        flux = transport.stress_coupled_flux(self.c, D, self.sigma_h if two_way else None, Omega, self.RT)
+            D = pf.cracked_diffusivity(D, self.core.d_old, constant(cfg.fracture.crack_diffusivity_ratio))
+        flux = transport.stress_coupled_flux(self.c, D, self.sigma_h if two_way else None, Omega, RT)
         F_c = transport.mass_balance_residual(self.c, self.c_old, q, self.dt, flux, w, dx,
                                               outflow=self.outflow, ds=ds_surface)
         block = "advection_diffusion" if two_way else "diffusion"
@@ -198,7 +206,7 @@ class ParticleFracture(Problem):
         self.volume = evaluation.integral(w * dx, self.comm)
         self.monolithic = self.transport_solver = None
         if two_way and cfg.coupling.solution == "monolithic":
-            self.monolithic = self._monolithic_solver(c_ref)
+            self.monolithic = self._monolithic_solver()
         else:
             self.transport_solver = NonlinearSolver(F_c, self.c, [], prefix="transport_",
                                                     options=opts_c, linear=True, jacobian_key=key)
@@ -229,10 +237,8 @@ class ParticleFracture(Problem):
         self.surface_dofs = fem.locate_dofs_topological(Vc, fdim, md.facets("surface"))
 
         # protocol state
-        self._segment = 0
-        self._segment_start = 0.0
-        self._segment_end: float | None = None
-        self._finished_at: float | None = None
+        op = cfg.operation
+        self.schedule = Schedule(op.segments, op.cycles)
         self._pending_events: list[str] = []
         self._peak: dict | None = None
         self._begin_segment(0.0)
@@ -254,7 +260,7 @@ class ParticleFracture(Problem):
             self.mech_solver.solve()
             self.projector.project()
 
-    def _monolithic_solver(self, c_ref):
+    def _monolithic_solver(self):
         """Newton on w = (c, u, σ_h) for two-way coupling:
 
             F_c(c, σ_h; q) + ∫ σ(u, c) : ε(v) w dx + ∫ (σ_h − tr σ(u, c)/3) p w dx = 0.
@@ -275,9 +281,10 @@ class ParticleFracture(Problem):
         c, u, sigma_h = ufl.split(self.w)
         q, v, p = ufl.TestFunctions(W)
         w = cs.weight
-        stress = mechanics.elastic_stress(cs.strain(u) - mechanics.chemical_strain(c, c_ref, mat.Omega),
-                                          mat.E, mat.nu)
-        flux = transport.stress_coupled_flux(c, mat.D, sigma_h, mat.Omega, self.RT)
+        k = self.constants
+        stress = mechanics.elastic_stress(cs.strain(u) - mechanics.chemical_strain(c, k["c_ref"], k["Omega"]),
+                                          k["E"], k["nu"])
+        flux = transport.stress_coupled_flux(c, k["D"], sigma_h, k["Omega"], k["RT"])
         # The three residuals differ by ~10 orders in SI (mol/s, N, Pa m³): scale each by its
         # natural size so that Newton's norms weigh them alike (rates c_max V / t_D, forces
         # E ε_ch V / R, stresses E ε_ch V; ε_ch = |Ω| c_max / 3).
@@ -345,10 +352,6 @@ class ParticleFracture(Problem):
         return bcs
 
     # protocol -------------------------------------------------------------------------------
-    def _segments(self):
-        op = self.config.operation
-        return op.segments * op.cycles
-
     def _current_density(self, seg) -> float:
         """Magnitude of the surface current density [A/m²] of a segment."""
         if seg.direction == "rest":
@@ -359,27 +362,38 @@ class ParticleFracture(Problem):
         v_over_a = _VOLUME_TO_AREA[self.config.geometry.kind] * self.radius
         return mat.c_max * FARADAY * v_over_a * seg.c_rate / 3600.0
 
-    def _begin_segment(self, t: float) -> None:
-        """Set the surface flux of the current segment and its nominal end time."""
-        segs = self._segments()
-        seg = segs[self._segment]
-        i = self._current_density(seg)
+    def _apply_control(self, seg) -> None:
+        """The surface flux j_out = ±i/F of a segment (+ extraction)."""
         sign = {"insertion": -1.0, "extraction": 1.0, "rest": 0.0}[seg.direction]
-        self.outflow.value = sign * i / FARADAY
-        self._segment_start = t
-        if seg.duration is not None:
-            self._segment_end = t + seg.duration
-        else:
-            # galvanostatic: d(soc)/dt = −j_out A / (V c_max) exactly, so the end time is known
+        self.outflow.value = sign * self._current_density(seg) / FARADAY
+
+    def _begin_segment(self, t: float) -> None:
+        """Impose the active segment's current; its end is its duration or, for until_soc, the
+        exact galvanostatic end time (d soc/dt = −j_out A / (V c_max) is constant)."""
+        seg = self.schedule.current
+        self._apply_control(seg)
+        estimate = None
+        if seg.until_soc is not None:
             rate = -self.outflow.value * self.surface_area / (self.volume * self.mat.c_max)
-            self._segment_end = t + (seg.until_soc - self.soc()) / rate
+            estimate = t + (seg.until_soc - self.soc()) / rate
+        self.schedule.begin(t, estimate)
+
+    def _surface_limit(self) -> Until | None:
+        """The voltage cut-off stand-in: the surface concentration reaching c_max (insertion) or 0."""
+        seg = self.schedule.current
+        if not self.config.operation.stop_at_surface_limit or seg.direction == "rest":
+            return None
+        if seg.direction == "insertion":
+            return Until("surface concentration", self.mat.c_max, rising=True)
+        return Until("surface concentration", 0.0, rising=False)
 
     def end_time(self) -> float:
-        if self._finished_at is not None:
-            return self._finished_at
-        segs = self._segments()
-        end = self._segment_end
-        for seg in segs[self._segment + 1:]:
+        s = self.schedule
+        if s.finished:
+            return s.finished_at
+        end = s.end
+        for k in range(s.index + 1, s.count):
+            seg = s.segments[k % len(s.segments)]
             if seg.duration is not None:
                 end += seg.duration
             else:  # estimate from the nominal state of charge path
@@ -387,7 +401,7 @@ class ParticleFracture(Problem):
         return end
 
     def milestones(self) -> list[float]:
-        return [self._segment_end, self.end_time()]
+        return [*self.schedule.milestones(), self.end_time()]
 
     def soc(self) -> float:
         return evaluation.integral(self.forms["c_integral"], self.comm) / (self.volume * self.mat.c_max)
@@ -465,23 +479,15 @@ class ParticleFracture(Problem):
                 c_mean, self.c_ref, self.mat.Omega)
 
     def _surface_limit_retry(self, dt: float) -> float | None:
-        """A shorter step that lands on the surface-concentration limit, when this one overshot."""
-        if not self.config.operation.stop_at_surface_limit:
+        """A shorter step that lands on the surface-concentration limit, when this one overshot
+        it by more than 1e-3 c_max."""
+        limit = self._surface_limit()
+        if limit is None:
             return None
-        direction = self._segments()[self._segment].direction
-        if direction == "rest":
-            return None
-        c_max = self.mat.c_max
         lo, hi = evaluation.extrema(self.c, self.surface_dofs)
         lo_old, hi_old = evaluation.extrema(self.c_old, self.surface_dofs)
-        tol = 1e-3 * c_max
-        if direction == "insertion" and hi > c_max + tol:
-            frac = (c_max - hi_old) / max(hi - hi_old, 1e-300)
-        elif direction == "extraction" and lo < -tol:
-            frac = (0.0 - lo_old) / min(lo - lo_old, -1e-300)
-        else:
-            return None
-        return max(0.05, min(0.95, frac)) * dt
+        before, after = (hi_old, hi) if limit.rising else (lo_old, lo)
+        return Schedule.landing(limit, before, after, dt, tol=1e-3 * self.mat.c_max)
 
     def accept(self, t_new):
         if self.monolithic is not None:
@@ -492,23 +498,19 @@ class ParticleFracture(Problem):
             self.core.accept()
             self._check_initiation(t_new)
         self.projector.project(exclude=("hydrostatic_stress",))  # σ_h is current after advance()
-        segs = self._segments()
-        seg = segs[self._segment]
-        ended = abs(t_new - self._segment_end) <= 1e-9 * max(1.0, t_new)
-        reason = "reached its end"
-        if not ended and self.config.operation.stop_at_surface_limit and seg.direction != "rest":
+        s = self.schedule
+        seg = s.current
+        ended, reason = s.at_end(t_new), "reached its end"
+        limit = self._surface_limit()
+        if not ended and limit is not None:
             lo, hi = evaluation.extrema(self.c, self.surface_dofs)
-            c_max = self.mat.c_max
-            if (seg.direction == "insertion" and hi >= c_max * (1 - 1e-3)) or \
-               (seg.direction == "extraction" and lo <= 1e-3 * c_max):
+            if limit.reached(hi if limit.rising else lo, tol=1e-3 * self.mat.c_max):
                 ended, reason = True, "surface concentration limit reached"
         if ended:
-            self._pending_events.append(f"segment {self._segment + 1}/{len(segs)} ({seg.direction}) "
+            self._pending_events.append(f"segment {s.index + 1}/{s.count} ({seg.direction}) "
                                         f"{reason} at t = {t_new:.6g} s, soc = {self.soc():.4f}")
-            self._segment += 1
-            if self._segment == len(segs):
-                self._finished_at = t_new
-            else:
+            s.next(t_new, reason)
+            if not s.finished:
                 self._begin_segment(t_new)
 
     def reject(self):
@@ -571,10 +573,12 @@ class ParticleFracture(Problem):
         return out
 
     def results(self):
-        if self.core is None:
-            return {}
-        t = self._initiation_time
-        return {"crack_initiation_time [s]": None if np.isnan(t) else t}
+        out = {"segments": [{"segment": e.index + 1, "cycle": e.cycle, "end_time [s]": e.time, "end_reason": e.reason}
+                            for e in self.schedule.ends]}
+        if self.core is not None:
+            t = self._initiation_time
+            out["crack_initiation_time [s]"] = None if np.isnan(t) else t
+        return out
 
     # outputs ----------------------------------------------------------------------------------
     def columns(self):
@@ -641,8 +645,7 @@ class ParticleFracture(Problem):
         return {"c": self.c, "u": self.u}
 
     def state_scalars(self):
-        out = {"segment": self._segment, "segment_start": self._segment_start,
-               "segment_end": self._segment_end, "finished_at": self._finished_at}
+        out = {"schedule": self.schedule.state()}
         if self.core is not None:
             out.update({"crack_initial": self._crack_initial, "initiation_time": self._initiation_time})
         return out
@@ -654,12 +657,9 @@ class ParticleFracture(Problem):
             self.core.accept()
             self._crack_initial = scalars.get("crack_initial", self._crack_initial)
             self._initiation_time = float(scalars.get("initiation_time", float("nan")))
-        self._segment = scalars["segment"]
-        self._finished_at = scalars["finished_at"]
-        if self._segment < len(self._segments()):
-            seg_start, seg_end = scalars["segment_start"], scalars["segment_end"]
-            self._begin_segment(seg_start)
-            self._segment_end = seg_end
+        self.schedule.restore(scalars["schedule"])
+        if not self.schedule.finished:
+            self._apply_control(self.schedule.current)
         self._update_axial_strain()
         self.projector.project()
         if self.monolithic is not None:
