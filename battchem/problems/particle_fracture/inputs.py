@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
+from battchem import protocol
 from battchem.components.fracture import FractureInput
 from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count
 from battchem.materials import INTERCALATION_MATERIALS
@@ -109,14 +110,13 @@ class Coupling(Model):
         "θc/(1 + θc), so it slows down as stress-enhanced diffusion grows)")
 
 
-class Segment(Model):
+class Segment(protocol.Segment):
     """One step of the operating protocol."""
 
     direction: Literal["insertion", "extraction", "rest"] = Q(
         "insertion", "-", "insertion (lithiation), extraction (delithiation) or rest")
     c_rate: float | None = Q(None, "1/h", "current as a C-rate: i = c_max F (V/A) C / 3600 s", gt=0)
     current_density: float | None = Q(None, "A/m^2", "current density magnitude on the surface", gt=0)
-    duration: float | None = Q(None, "s", "segment length", gt=0)
     until_soc: float | None = Q(None, "-", "end the segment at this state of charge", ge=0, le=1)
 
     @model_validator(mode="after")
