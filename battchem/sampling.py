@@ -1,13 +1,13 @@
 """Values of Functions along a line segment, and CSV profiles of them at chosen times.
 
-``LineSampler`` places n points evenly on the segment from ``start`` to ``end`` (arc length s from
-0 to |end − start|) and locates them once with a bounding-box tree. Each point is evaluated in one
-cell, chosen the same way whatever the partition: among the owned cells that contain it on any
-rank, the one whose midpoint is lexicographically smallest. So a profile, even of a field that is
-discontinuous between cells (DG, or a kink on a shared facet), is the same on 1 and N ranks. The
-owner evaluates, the values are summed over ranks (one non-zero term each, so exactly), and every
-rank gets the whole profile; points outside the mesh give NaN. Call ``locate()`` again if the
-mesh moves.
+``PointSampler`` evaluates at given points, ``LineSampler`` at n points evenly spaced on the
+segment from ``start`` to ``end`` (arc length s from 0 to |end − start|); the points are located
+once with a bounding-box tree. Each point is evaluated in one cell, chosen the same way whatever
+the partition: among the owned cells that contain it on any rank, the one whose midpoint is
+lexicographically smallest. So a profile, even of a field that is discontinuous between cells
+(DG, or a kink on a shared facet), is the same on 1 and N ranks. The owner evaluates, the values
+are summed over ranks (one non-zero term each, so exactly), and every rank gets the whole profile;
+points outside the mesh give NaN. Call ``locate()`` again if the mesh moves.
 
 ``ProfileWriter`` writes ``OUTDIR/profiles/<name>.csv`` on rank 0: one row per point and time,
 columns ``time, s, x, y, z`` and one per field component, headers ``name [unit]`` as in
@@ -27,17 +27,16 @@ from dolfinx.mesh import compute_midpoints
 from mpi4py import MPI
 
 
-class LineSampler:
-    """Collective evaluation of Functions at ``n`` points from ``start`` to ``end`` (3-vectors or
-    shorter, padded with zeros)."""
+class PointSampler:
+    """Collective evaluation of Functions at fixed ``points`` (m x 3, or fewer columns padded with
+    zeros), the same on every rank and for any partition (module docstring)."""
 
-    def __init__(self, mesh, start: Sequence[float], end: Sequence[float], n: int):
-        if n < 2:
-            raise ValueError(f"a line sampler needs at least 2 points, got {n}")
+    def __init__(self, mesh, points):
+        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
+        if points.shape[1] > 3:
+            raise ValueError(f"points have at most 3 coordinates, got {points.shape[1]}")
         self.mesh = mesh
-        a, b = _as_point(start), _as_point(end)
-        self.s = np.linspace(0.0, 1.0, n) * np.linalg.norm(b - a)
-        self.points = a[None, :] + np.linspace(0.0, 1.0, n)[:, None] * (b - a)[None, :]
+        self.points = np.ascontiguousarray(np.pad(points, ((0, 0), (0, 3 - points.shape[1]))))
         self.locate()
 
     @property
@@ -82,6 +81,18 @@ class LineSampler:
         values += 0.0  # −0.0 → 0.0: one rank's −0 and a sum's +0 must print alike
         values[~self.found] = np.nan
         return values.reshape((self.n,) + shape)
+
+
+class LineSampler(PointSampler):
+    """``n`` points evenly spaced from ``start`` to ``end``; ``s`` is their arc length."""
+
+    def __init__(self, mesh, start: Sequence[float], end: Sequence[float], n: int):
+        if n < 2:
+            raise ValueError(f"a line sampler needs at least 2 points, got {n}")
+        a, b = _as_point(start), _as_point(end)
+        t = np.linspace(0.0, 1.0, n)
+        self.s = t * np.linalg.norm(b - a)
+        super().__init__(mesh, a[None, :] + t[:, None] * (b - a)[None, :])
 
 
 def _as_point(p) -> np.ndarray:

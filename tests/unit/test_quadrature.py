@@ -23,6 +23,7 @@ def field(x, shape):
     return ufl.as_tensor([[s, x[0], 1.0], [x[1], 2 * s, 3.0], [4.0, ufl.cos(x[1]), s * s]])
 
 
+@pytest.mark.mpi
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_update_accept_reject(shape):
     msh = mesh.create_unit_square(MPI.COMM_WORLD, 3, 2)
@@ -41,6 +42,7 @@ def test_update_accept_reject(shape):
         q.update(x[0] if shape else x)
 
 
+@pytest.mark.mpi
 def test_history_field_is_the_running_maximum():
     """H ← max(H_old, g(x, t)) over steps keeps the pointwise maximum over the accepted times; a
     rejected step leaves no trace."""
@@ -68,6 +70,7 @@ def test_history_field_is_the_running_maximum():
     assert np.all(expected > 0)  # the maximum is active: the test would see a missing max_value
 
 
+@pytest.mark.mpi
 @pytest.mark.parametrize("degree", [1, 2, 4])
 def test_measure_uses_the_points_of_the_space(degree):
     """∫ q dx with ``measure(degree)`` is the quadrature sum of the stored values: exact for a

@@ -5,7 +5,7 @@ import pytest
 from dolfinx import fem, mesh
 from mpi4py import MPI
 
-from battchem.sampling import LineSampler, ProfileField, ProfileWriter, read_profiles
+from battchem.sampling import LineSampler, PointSampler, ProfileField, ProfileWriter, read_profiles
 
 
 def quadratic(x):
@@ -45,6 +45,8 @@ def test_exact_values_and_outside_points():
     assert np.allclose(uv[inside], np.column_stack([2 * x[inside, 0] - x[inside, 1], 0.5 + x[inside, 1]]),
                        rtol=0, atol=1e-13)
     assert np.all(np.isnan(cv[~inside])) and np.all(np.isnan(uv[~inside]))
+    # the same points given directly (2-D coordinates are padded with z = 0)
+    assert np.array_equal(PointSampler(msh, x[:, :2])(c), cv, equal_nan=True)
 
 
 @pytest.mark.mpi
