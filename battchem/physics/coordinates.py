@@ -10,7 +10,12 @@ kind               mesh    displacement                      volume element
 ``plane_strain``   2-D     (u_x, u_y), ε_zz = 0              dA (per unit thickness)
 ``axisymmetric``   (r, z)  (u_r, u_z), ε_θθ = u_r / r        2π r dA
 ``spherical_1d``   r       u_r, ε_θθ = ε_φφ = u_r / r        4π r² dr
+``cartesian_1d``   x       u_x, ε_yy = ε_zz = 0              dx (per unit area)
 =================  ======  ================================  ==========================
+
+``cartesian_1d`` is uniaxial strain: a film or stack laterally clamped, ε = diag(du_x/dx, 0, 0).
+The displacement gradient H (F = I + H in finite strain) is also a 3x3 tensor in the same frame,
+with the hoop terms u_r / r on the diagonal; the small strain is its symmetric part.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from dataclasses import dataclass
 
 import ufl
 
-KINDS = ("cartesian_3d", "plane_strain", "axisymmetric", "spherical_1d")
+KINDS = ("cartesian_3d", "plane_strain", "axisymmetric", "spherical_1d", "cartesian_1d")
+ONE_DIMENSIONAL = ("spherical_1d", "cartesian_1d")
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class CoordinateSystem:
     @property
     def displacement_shape(self) -> tuple[int, ...]:
         """Value shape of the displacement field."""
-        return () if self.kind == "spherical_1d" else (self.mesh.geometry.dim,)
+        return () if self.kind in ONE_DIMENSIONAL else (self.mesh.geometry.dim,)
 
     @property
     def weight(self):
@@ -63,14 +69,33 @@ class CoordinateSystem:
         if self.kind == "axisymmetric":  # components ordered (r, z, θ)
             e = ufl.sym(ufl.grad(u))
             return ufl.as_tensor([[e[0, 0], e[0, 1], 0], [e[1, 0], e[1, 1], 0], [0, 0, u[0] / x[0]]])
+        if self.kind == "cartesian_1d":  # laterally clamped: ε_yy = ε_zz = 0
+            return ufl.as_tensor([[u.dx(0), 0, 0], [0, 0, 0], [0, 0, 0]])
         # spherical_1d, components ordered (r, θ, φ)
         dudr = u.dx(0)
         return ufl.as_tensor([[dudr, 0, 0], [0, u / x[0], 0], [0, 0, u / x[0]]])
 
+    def displacement_gradient(self, u):
+        """Displacement gradient H(u) = Grad u as a 3x3 UFL tensor; F = I + H and ε(u) = sym H.
+
+        Plane strain: H_zz = 0. Axisymmetric (r, z, θ): H_θθ = u_r / r. Spherical (r, θ, φ):
+        diag(u_r', u_r / r, u_r / r). Cartesian 1-D: diag(u_x', 0, 0).
+        """
+        x = self.x
+        if self.kind == "cartesian_3d":
+            return ufl.grad(u)
+        if self.kind in ("plane_strain", "axisymmetric"):
+            g = ufl.grad(u)
+            hoop = u[0] / x[0] if self.kind == "axisymmetric" else 0
+            return ufl.as_tensor([[g[0, 0], g[0, 1], 0], [g[1, 0], g[1, 1], 0], [0, 0, hoop]])
+        if self.kind == "cartesian_1d":
+            return ufl.as_tensor([[u.dx(0), 0, 0], [0, 0, 0], [0, 0, 0]])
+        return ufl.as_tensor([[u.dx(0), 0, 0], [0, u / x[0], 0], [0, 0, u / x[0]]])
+
     def radial_unit(self, centre=(0.0, 0.0, 0.0)):
         """Unit vector from ``centre`` (in mesh coordinates) as a 3-vector of the 3x3 frame."""
         x = self.x
-        if self.kind == "spherical_1d":
+        if self.kind in ONE_DIMENSIONAL:  # e_r, or the film normal e_x
             return ufl.as_vector([1, 0, 0])
         gdim = self.mesh.geometry.dim
         d = ufl.as_vector([x[i] - centre[i] for i in range(gdim)])
