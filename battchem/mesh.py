@@ -83,15 +83,21 @@ Snap = Callable[[np.ndarray], np.ndarray]
 
 
 def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, gdim: int, *,
-             scale: float = 1.0, refine: int = 0, snap: dict[str, Snap] | None = None) -> MeshData:
+             scale: float = 1.0, refine: int = 0, snap: dict[str, Snap] | None = None,
+             ghost_mode: str = "none") -> MeshData:
     """Mesh the gmsh ``source`` (a name in ``meshes/`` or a path) on rank 0 and distribute it.
 
     ``parameters`` are set in the gmsh parser before the file is read (they override its
     ``DefineConstant`` defaults). Coordinates are multiplied by ``scale``. Each of the ``refine``
     uniform refinements runs in parallel; ``snap[name]`` maps coordinates of vertices on facet
-    group ``name`` back onto the exact boundary after each refinement.
+    group ``name`` back onto the exact boundary after each refinement. ``ghost_mode``
+    ``shared_facet`` is needed for interior-facet integrals (``dS``) in parallel; dolfinx 0.9
+    drops ghost cells when it refines without repartitioning, so it excludes ``refine``.
     """
     import gmsh
+
+    if ghost_mode != "none" and refine > 0:
+        raise ValueError(f"ghost_mode {ghost_mode!r} needs refine 0 (dolfinx 0.9 refinement drops ghosts)")
 
     path = Path(source)
     if not path.suffix:
@@ -122,7 +128,7 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
             names = (cell_names, facet_names)
         names = comm.bcast(names, root=rank)
         t_gmsh = time.perf_counter() - t0
-        msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim)
+        msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim, ghost_mode)
     finally:
         if comm.rank == rank:
             gmsh.clear()
