@@ -45,6 +45,8 @@ class MeshData:
     cell_names: dict[str, int] = field(default_factory=dict)
     facet_names: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # one-sided interior-facet measures (battchem.interface): their shared subdomain data
+    interfaces: dict = field(default_factory=lambda: {"data": [], "plus": {}}, repr=False)
 
     @property
     def comm(self) -> MPI.Comm:
@@ -60,6 +62,13 @@ class MeshData:
         """Boundary measure, restricted to the facet group ``name`` when given."""
         measure = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
         return measure if name is None else measure(self.facet_names[name])
+
+    def dS(self, name: str, plus):
+        """Interior-facet measure of facet group ``name`` with '+' the cell in cell region(s)
+        ``plus`` on every facet (see :func:`battchem.interface.interface_measure`)."""
+        from battchem.interface import interface_measure
+
+        return interface_measure(self, name, plus)
 
     def dx(self, name: str | None = None):
         measure = ufl.Measure("dx", domain=self.mesh, subdomain_data=self.cell_tags)
