@@ -19,9 +19,15 @@ except ImportError:  # dolfinx 0.9
 DOLFINX_VERSION = dolfinx.__version__
 
 
-def model_to_mesh(model, comm, rank: int, gdim: int):
-    """gmsh model on ``rank`` -> (mesh, cell_tags, facet_tags), distributed over ``comm``."""
-    out = _gmshio.model_to_mesh(model, comm, rank, gdim=gdim)
+def model_to_mesh(model, comm, rank: int, gdim: int, ghost_mode: str = "none"):
+    """gmsh model on ``rank`` -> (mesh, cell_tags, facet_tags), distributed over ``comm``.
+
+    ``ghost_mode`` is ``none`` or ``shared_facet`` (each rank also holds the cells across its
+    process-boundary facets, which interior-facet integrals need).
+    """
+    partitioner = (None if ghost_mode == "none"  # dolfinx's default, unghosted
+                   else dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode[ghost_mode]))
+    out = _gmshio.model_to_mesh(model, comm, rank, gdim=gdim, partitioner=partitioner)
     if isinstance(out, tuple):
         return out[0], out[1], out[2]
     return out.mesh, out.cell_tags, out.facet_tags  # dolfinx >= 0.10

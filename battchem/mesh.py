@@ -46,6 +46,8 @@ class MeshData:
     cell_names: dict[str, int] = field(default_factory=dict)
     facet_names: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # one-sided interior-facet measures (battchem.interface): their shared subdomain data
+    interfaces: dict = field(default_factory=lambda: {"data": [], "plus": {}}, repr=False)
 
     @property
     def comm(self) -> MPI.Comm:
@@ -61,6 +63,13 @@ class MeshData:
         """Boundary measure, restricted to the facet group ``name`` when given."""
         measure = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
         return measure if name is None else measure(self.facet_names[name])
+
+    def dS(self, name: str, plus):
+        """Interior-facet measure of facet group ``name`` with '+' the cell in cell region(s)
+        ``plus`` on every facet (see :func:`battchem.interface.interface_measure`)."""
+        from battchem.interface import interface_measure
+
+        return interface_measure(self, name, plus)
 
     def dx(self, name: str | None = None):
         measure = ufl.Measure("dx", domain=self.mesh, subdomain_data=self.cell_tags)
@@ -84,15 +93,21 @@ Snap = Callable[[np.ndarray], np.ndarray]
 
 
 def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, gdim: int, *,
-             scale: float = 1.0, refine: int = 0, snap: dict[str, Snap] | None = None) -> MeshData:
+             scale: float = 1.0, refine: int = 0, snap: dict[str, Snap] | None = None,
+             ghost_mode: str = "none") -> MeshData:
     """Mesh the gmsh ``source`` (a name in ``meshes/`` or a path) on rank 0 and distribute it.
 
     ``parameters`` are set in the gmsh parser before the file is read (they override its
     ``DefineConstant`` defaults). Coordinates are multiplied by ``scale``. Each of the ``refine``
     uniform refinements runs in parallel; ``snap[name]`` maps coordinates of vertices on facet
-    group ``name`` back onto the exact boundary after each refinement.
+    group ``name`` back onto the exact boundary after each refinement. ``ghost_mode``
+    ``shared_facet`` is needed for interior-facet integrals (``dS``) in parallel; dolfinx 0.9
+    drops ghost cells when it refines without repartitioning, so it excludes ``refine``.
     """
     import gmsh
+
+    if ghost_mode != "none" and refine > 0:
+        raise ValueError(f"ghost_mode {ghost_mode!r} needs refine 0 (dolfinx 0.9 refinement drops ghosts)")
 
     path = Path(source)
     if not path.suffix:
@@ -125,7 +140,7 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
         gmsh.option.setNumber("General.Verbosity", 2)
         names = on_root(comm, generate, root=rank)  # a gmsh error is raised on every rank
         t_gmsh = time.perf_counter() - t0
-        msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim)
+        msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim, ghost_mode)
     finally:
         if comm.rank == rank:
             gmsh.clear()

@@ -29,3 +29,16 @@ def mass_balance_residual(c, c_old, q, dt, flux, weight, dx, outflow=None, ds=No
         F += outflow * q * weight * ds
     return F
 
+
+
+def interface_flux_residual(j, q_plus, q_minus, dS):
+    """Interface term of the mass balances of two sides for a flux density j [mol/(m² s)] that
+    leaves the '+' side and enters the '−' side:
+
+        ∫_Γ j (q⁺ − q⁻) dS,
+
+    with q_plus the test function of the '+' side field and q_minus that of the '−' side field
+    (they may belong to different submeshes). ``dS`` must have a consistent side
+    (``battchem.interface.interface_measure``).
+    """
+    return j * (q_plus("+") - q_minus("-")) * dS
