@@ -177,23 +177,85 @@ def series_units(path: Path) -> dict[str, str]:
 
 
 class FieldWriter:
-    """VTX (ADIOS2 .bp) output of same-element Functions, readable by ParaView."""
+    """VTX (ADIOS2 .bp) output of any Functions, readable by ParaView (ADIOS2VTXReader).
 
-    def __init__(self, path: Path, functions: list, comm: MPI.Comm):
-        from dolfinx.io import VTXWriter
+    VTX needs one mesh and one element per file, so the functions are grouped by mesh and
+    element: a single group is written to ``<stem>.bp``, several to ``<stem>_<mesh>_<element>.bp``
+    (e.g. ``fields_P2_vector.bp``, ``fields_P1.bp``, ``fields_DG0.bp``). A function of a mixed
+    space (Taylor–Hood) is written as its sub-functions, each in its group. The geometry is written
+    once unless ``moving`` (then at every write).
+    """
+
+    def __init__(self, path: Path, functions: list, comm: MPI.Comm, *, moving: bool = False):
+        from dolfinx.io import VTXMeshPolicy, VTXWriter
 
         self.path = Path(path)
-        self.writer = VTXWriter(comm, str(self.path), functions, engine="BP4")
+        self._copies: list[tuple] = []  # (sub-function copy, mixed function, dof map) refreshed per write
+        groups: dict[tuple, list] = {}
+        for f in functions:
+            for g in self._split(f):
+                groups.setdefault((id(g.function_space.mesh), _element_label(g.function_space)), []).append(g)
+        policy = VTXMeshPolicy.update if moving else VTXMeshPolicy.reuse
+        self.files: list[Path] = []
+        self.writers = []
+        for (_, label), members in groups.items():
+            mesh_name = members[0].function_space.mesh.name
+            if len(groups) == 1:
+                name = self.path.name
+            else:
+                mesh_part = "" if mesh_name in ("mesh", "") else f"_{mesh_name}"
+                name = f"{self.path.stem}{mesh_part}_{label}{self.path.suffix}"
+            self.files.append(self.path.with_name(name))
+            self.writers.append(VTXWriter(comm, str(self.files[-1]), members, engine="BP4", mesh_policy=policy))
         self.times: list[float] = []
+
+    def _split(self, f) -> list:
+        """``f``, or copies of the sub-functions of a mixed-space ``f`` (kept up to date at writes)."""
+        from dolfinx import fem
+
+        V = f.function_space
+        if "Quadrature" in type(V.ufl_element()).__name__ or "quadrature" in str(V.ufl_element()).lower():
+            raise ValueError(f"{f.name}: VTX cannot write quadrature functions; project them onto a "
+                             "DG or Lagrange space for output (they can be checkpointed as they are)")
+        if V.num_sub_spaces == 0 or V.dofmap.index_map_bs == V.num_sub_spaces and _element_label(V):
+            return [f]
+        parts = []
+        for i in range(V.num_sub_spaces):
+            Vi, dofs = V.sub(i).collapse()
+            name = f"{f.name}_{i}" if not getattr(f, "sub_names", None) else f.sub_names[i]
+            g = fem.Function(Vi, name=name)
+            self._copies.append((g, f, np.asarray(dofs)))
+            parts.append(g)
+        return parts
 
     def write(self, t: float) -> None:
         if self.times and abs(self.times[-1] - t) <= 1e-14 * max(1.0, abs(t)):
             return
-        self.writer.write(float(t))
+        for g, f, dofs in self._copies:
+            g.x.array[:] = f.x.array[dofs]
+        for writer in self.writers:
+            writer.write(float(t))
         self.times.append(float(t))
 
     def close(self) -> None:
-        self.writer.close()
+        for writer in self.writers:
+            writer.close()
+
+
+def _element_label(V) -> str:
+    """Short name of a space's element: P1, P2_vector, DG0, DG1_tensor ('' for mixed elements)."""
+    element = V.ufl_element()
+    if hasattr(element, "sub_elements") and getattr(element, "is_mixed", False):
+        return ""
+    basix = V.element.basix_element
+    family = "DG" if basix.discontinuous else {"P": "P", "Q": "Q"}.get(str(basix.family.name)[:1], "P")
+    if str(basix.family.name) != "P":
+        family = str(basix.family.name)
+    if basix.discontinuous:
+        family = "DG"
+    shape = V.value_shape
+    kind = {0: "", 1: "_vector", 2: "_tensor"}.get(len(shape), "_tensor")
+    return f"{family}{basix.degree}{kind}"
 
 
 class Checkpoint:
