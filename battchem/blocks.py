@@ -60,14 +60,16 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from battchem import interrupt
 from battchem.solvers import (
     _UNSET,
+    OptionsScope,
     SolveReport,
     SolverStatistics,
     _factor_error,
     _reason_name,
-    _set_options,
     default_options,
+    raise_solver_error,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -277,16 +279,20 @@ class BlockSolver:
             base["snes_linesearch_type"] = "basic"
         merged = {**base, **(options or {})}
         self.options = merged
-        _set_options(prefix, merged)
-        self.monitor = monitor or PETSc.Options().getBool(f"{prefix}snes_monitor_blocks", False)
+        self._scope = OptionsScope(prefix, merged)
         snes.setFunction(self._residual, self.b)
         self._bounds = None
         if bounds:
             self._bounds = self._bound_vectors(bounds)
             snes.setVariableBounds(*self._bounds)
-        snes.setFromOptions()
-        ksp = snes.getKSP()
-        ksp.setFromOptions()
+        with self._scope:
+            self.monitor = monitor or PETSc.Options().getBool(f"{prefix}snes_monitor_blocks", False)
+            snes.setFromOptions()
+            ksp = snes.getKSP()
+            ksp.setFromOptions()
+        # an interrupt request (SIGINT/SIGTERM) is honoured after every Newton iteration
+        comm = self.functions[0].function_space.mesh.comm
+        snes.setMonitor(lambda snes, its, norm: interrupt.check(comm))
         pc = ksp.getPC()
         self.field_split = pc.getType() == PETSc.PC.Type.FIELDSPLIT
         if self.field_split:
@@ -478,16 +484,17 @@ class BlockSolver:
         for u in self.functions:
             u.x.petsc_vec.stateIncrease()
         self._from_functions(self.x)
-        error = ""
-        try:
-            self.snes.solve(None, self.x)
-            reason = self.snes.getConvergedReason()
-            ksp_reason = self.snes.getKSP().getConvergedReason()
-        except PETSc.Error as exc:  # e.g. a factorisation failing on a singular matrix
-            reason, ksp_reason = PETSc.SNES.ConvergedReason.DIVERGED_FUNCTION_DOMAIN, 0
-            error = f" (PETSc error {exc})"
-        if self.linear:  # ksponly calls no convergence test: b still holds F(x⁰); add F(x¹)
+        if self.linear:  # ksponly calls no convergence test: record F(x⁰) here, F(x¹) below
+            self._residual(self.snes, self.x, self.b)
             self._record(self.field_norms(self.b))
+        with self._scope:
+            try:
+                self.snes.solve(None, self.x)
+            except PETSc.Error as exc:  # not a convergence failure: report PETSc's own message
+                raise_solver_error(exc, self.prefix)
+        reason = self.snes.getConvergedReason()
+        ksp_reason = self.snes.getKSP().getConvergedReason()
+        if self.linear:
             rep.linear_iterations.append(self.snes.getLinearSolveIterations())
             self._residual(self.snes, self.x, self.b)
             self._record(self.field_norms(self.b))
@@ -499,7 +506,7 @@ class BlockSolver:
         rep.iterations = self.snes.getIterationNumber()
         rep.krylov = self.snes.getLinearSolveIterations()
         if not converged:
-            rep.reason = _reason_name(reason, ksp_reason) + _factor_error(self.snes.getKSP()) + error
+            rep.reason = _reason_name(reason, ksp_reason) + _factor_error(self.snes.getKSP())
         rep.seconds = time.perf_counter() - t0
         self.stats.add(rep)
         return rep
