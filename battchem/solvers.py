@@ -200,13 +200,18 @@ class NonlinearSolver:
         given, the matrix is reassembled (and the preconditioner rebuilt) only on a change.
     near_nullspace : PETSc NullSpace attached to the matrix for AMG (rigid-body modes).
     bounds : (lower, upper) Functions for a variational inequality (``snes_type vinewtonrsls``).
+    lagged_preconditioner : build the preconditioner (factorisation, AMG hierarchy) from a copy of
+        the Jacobian that is refreshed only after :meth:`rebuild_preconditioner` (and at the first
+        solve), while the Krylov method always sees the current Jacobian (needs a Krylov
+        ``ksp_type``, not ``preonly``; costs a second matrix).
     """
 
     def __init__(self, F, u: fem.Function, bcs: Sequence[fem.DirichletBC] = (), J=None, *,
                  prefix: str, options: dict[str, object] | None = None, linear: bool = False,
                  jacobian_key: Callable[[], Hashable] | None = None,
                  near_nullspace: PETSc.NullSpace | None = None,
-                 bounds: tuple[fem.Function, fem.Function] | None = None):
+                 bounds: tuple[fem.Function, fem.Function] | None = None,
+                 lagged_preconditioner: bool = False):
         self.u = u
         self.bcs = list(bcs)
         self.prefix = prefix
@@ -218,8 +223,12 @@ class NonlinearSolver:
         self.L = fem.form(F)
         self.a = fem.form(J)
         self.A = fem_petsc.create_matrix(self.a)
+        self.P = fem_petsc.create_matrix(self.a) if lagged_preconditioner else self.A
+        self._refresh_preconditioner = True
+        self.preconditioner_builds = 0
         if near_nullspace is not None:
             self.A.setNearNullSpace(near_nullspace)
+            self.P.setNearNullSpace(near_nullspace)
             self._near_nullspace = near_nullspace
         self.b = fem_petsc.create_vector(self.L)
         self.x = u.x.petsc_vec.copy()
@@ -240,15 +249,19 @@ class NonlinearSolver:
         self.options = merged
         self._scope = OptionsScope(prefix, merged)
         snes.setFunction(self._residual, self.b)
-        snes.setJacobian(self._jacobian, self.A, self.A)
+        snes.setJacobian(self._jacobian, self.A, self.P)
         if bounds is not None:
             snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
             self._bounds = bounds
         with self._scope:
             snes.setFromOptions()
             snes.getKSP().setFromOptions()
-        # an interrupt request (SIGINT/SIGTERM) is honoured after every Newton iteration
-        snes.setMonitor(lambda snes, its, norm: interrupt.check(comm))
+        # an interrupt request (SIGINT/SIGTERM) is honoured after every Newton iteration; a
+        # linear solve checks before it starts instead (with a monitor, ksponly assembles the
+        # residual again after the solve, only to report its norm)
+        self._comm = comm
+        if not linear:
+            snes.setMonitor(lambda snes, its, norm: interrupt.check(comm))
         self.snes = snes
 
     # SNES callbacks ---------------------------------------------------------------------
@@ -273,14 +286,29 @@ class NonlinearSolver:
         fem_petsc.assemble_matrix(A, self.a, bcs=self.bcs)
         A.assemble()
         self.jacobian_assemblies += 1
+        if self.P is not self.A and self._refresh_preconditioner:
+            # P's state changes only here: the PC is set up again only then
+            if self.preconditioner_builds:
+                A.copy(P, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
+            else:  # not assembled yet: no pattern to copy into
+                fem_petsc.assemble_matrix(P, self.a, bcs=self.bcs)
+                P.assemble()
+            self._refresh_preconditioner = False
+            self.preconditioner_builds += 1
 
     def invalidate(self) -> None:
         """Force reassembly of the Jacobian at the next solve."""
         self._assembled_key = _UNSET
 
+    def rebuild_preconditioner(self) -> None:
+        """With ``lagged_preconditioner``: build the preconditioner from the next Jacobian."""
+        self._refresh_preconditioner = True
+
     # ------------------------------------------------------------------------------------
     def solve(self) -> SolveReport:
         """Solve from the current ``u``; on failure ``u`` holds the last iterate."""
+        if self.linear:
+            interrupt.check(self._comm)
         t0 = time.perf_counter()
         self.u.x.petsc_vec.stateIncrease()  # u may have been written through numpy (see Projector)
         self.u.x.petsc_vec.copy(self.x)
@@ -303,7 +331,7 @@ class NonlinearSolver:
         return report
 
     def destroy(self) -> None:
-        for obj in (self.snes, self.A, self.b, self.x):
+        for obj in (self.snes, self.A, self.b, self.x) + ((self.P,) if self.P is not self.A else ()):
             obj.destroy()
 
 
@@ -429,11 +457,13 @@ class StaggeredResult:
 
 
 def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], float], *,
-              tol: float, max_iterations: int, min_iterations: int = 1, comm=None) -> StaggeredResult:
+              tol: float, max_iterations: int, min_iterations: int = 1, comm=None,
+              stagnation_rtol: float = 1e-9) -> StaggeredResult:
     """Alternate the ``stages`` (each one solve, fields frozen in the others) until ``error()``,
-    evaluated after each sweep, falls below ``tol``; stops early when a stage fails or when three
-    sweeps in a row return exactly the same error (stagnation). With ``comm``, an interrupt request
-    is honoured after every stage (:func:`battchem.interrupt.check`)."""
+    evaluated after each sweep, falls below ``tol``; stops early when a stage fails or when the
+    error of three sweeps in a row stays within ``stagnation_rtol`` of itself (stagnation: each
+    stage converges without a step, and the error only moves by round-off). With ``comm``, an
+    interrupt request is honoured after every stage (:func:`battchem.interrupt.check`)."""
     total = SolveReport(True)
     errors: list[float] = []
     for k in range(1, max_iterations + 1):
@@ -451,7 +481,7 @@ def staggered(stages: Sequence[Callable[[], SolveReport]], error: Callable[[], f
             return StaggeredResult(False, k, total, errors)
         if k >= min_iterations and errors[-1] <= tol:
             return StaggeredResult(True, k, total, errors)
-        if k >= 3 and errors[-1] == errors[-2] == errors[-3]:
+        if k >= 3 and max(errors[-3:]) - min(errors[-3:]) <= stagnation_rtol * errors[-1]:
             # the sweeps no longer change anything (each stage reports convergence without a step):
             # more of them cannot help, so fail now and let the caller cut the step
             total.converged = False

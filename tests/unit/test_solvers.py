@@ -53,6 +53,50 @@ def test_linear_solver_reuses_its_matrix_until_the_key_changes():
     assert solver.jacobian_assemblies == 2
 
 
+def test_linear_solve_assembles_the_residual_once():
+    """A linear solve is one residual assembly, one Krylov solve (SNES ksponly with a monitor
+    would assemble the residual a second time after the solve, only to report its norm)."""
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 6, 6)
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    F = ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx + u * v * ufl.dx - v * ufl.dx
+
+    class Counting(NonlinearSolver):
+        residuals = 0
+
+        def _residual(self, snes, x, b):
+            Counting.residuals += 1
+            super()._residual(snes, x, b)
+
+    solver = Counting(F, u, [], prefix="test_once_", linear=True, options=default_options("diffusion", 49, SETTINGS))
+    assert solver.solve().converged and np.allclose(u.x.array, 1.0)
+    assert Counting.residuals == 1
+
+
+def test_lagged_preconditioner_is_rebuilt_only_on_request():
+    """lagged_preconditioner: the Krylov method always solves with the current operator (exact
+    answer), preconditioned by the factorisation of the operator of the last rebuild."""
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 8, 8)
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    k = fem.Constant(msh, PETSc.ScalarType(1.0))
+    F = k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx + k * u * v * ufl.dx - v * ufl.dx
+    options = {"ksp_type": "cg", "pc_type": "lu", "ksp_rtol": 1e-12, "ksp_atol": 0.0}
+    solver = NonlinearSolver(F, u, [], prefix="test_lag_", linear=True, options=options, lagged_preconditioner=True)
+    report = solver.solve()
+    assert report.converged and report.krylov == 1 and solver.preconditioner_builds == 1
+    for value in (1.5, 3.0):  # −kΔu + ku = 1: u = 1/k, with the factorisation of k = 1
+        k.value = value
+        u.x.array[:] = 0.0
+        report = solver.solve()
+        assert report.converged and solver.preconditioner_builds == 1
+        # the old factorisation of k = 1 is the new operator over k: one CG step still solves it
+        # exactly (a scaled identity), so count the factorisations, not the iterations
+        assert np.allclose(u.x.array, 1.0 / value, rtol=1e-10)
+    solver.rebuild_preconditioner()
+    assert solver.solve().converged and solver.preconditioner_builds == 2
+
+
 @pytest.mark.mpi
 def test_variational_inequality_obstacle():
     """min ∫ ½|u′|² + 10 u on (0, 1), u(0) = u(1) = 0, u ≥ −0.1: contact on [a, 1 − a] with
@@ -116,3 +160,14 @@ def test_staggered_loop_stops_when_sweeps_change_nothing():
     where it is: the loop fails after three equal errors instead of running to max_iterations."""
     res = staggered([lambda: SolveReport(True, 0, 0)], lambda: 0.5, tol=1e-4, max_iterations=2000)
     assert not res.converged and res.iterations == 3 and "stagnated at error 5.00e-01" in res.report.reason
+
+
+def test_staggered_loop_detects_stagnation_by_a_relative_change():
+    """Errors that move by round-off only (1e-13 relative) are stagnation too, not progress."""
+    errors = iter(0.5 * (1 + 1e-13 * k) for k in range(100))
+    res = staggered([lambda: SolveReport(True, 1, 1)], lambda: next(errors), tol=1e-4, max_iterations=2000)
+    assert not res.converged and res.iterations == 3 and "stagnated" in res.report.reason
+    # a slow but genuine decrease (1e-3 per sweep) is not stagnation
+    errors = iter(0.5 * 0.999**k for k in range(10000))
+    res = staggered([lambda: SolveReport(True, 1, 1)], lambda: next(errors), tol=0.4, max_iterations=2000)
+    assert res.converged and res.iterations == 225  # first k with 0.999^(k−1) ≤ 0.8
