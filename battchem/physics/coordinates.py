@@ -49,6 +49,13 @@ class CoordinateSystem:
         return () if self.kind in ONE_DIMENSIONAL else (self.mesh.geometry.dim,)
 
     @property
+    def block_diagonal_strain(self) -> bool:
+        """ε has the pattern [[·,·,0],[·,·,0],[0,0,·]] (plane strain, axisymmetry, the 1-D kinds),
+        whatever is added to it on the (3,3) entry or the diagonal (eigenstrains, an axial
+        strain): the cheap 2x2 + ε_33 branch of the spectral split applies."""
+        return self.kind != "cartesian_3d"
+
+    @property
     def weight(self):
         """Volume element factor w such that dV = w dx: 1, 1, 2πr or 4πr²."""
         x = self.x

@@ -179,19 +179,29 @@ def split_energy(eps, E, nu, split: str = "spectral", *, block_diagonal: bool | 
     return psi_plus, psi - psi_plus
 
 
-def degraded_energy_density(eps, d, E, nu, split: str = "spectral", k_res=0.0):
+def degraded_energy_density(eps, d, E, nu, split: str = "spectral", k_res=0.0, *,
+                            block_diagonal: bool | None = None):
     """Stored energy density g(d) ψ⁺(ε) + ψ⁻(ε)."""
-    psi_plus, psi_minus = split_energy(eps, E, nu, split)
+    psi_plus, psi_minus = split_energy(eps, E, nu, split, block_diagonal=block_diagonal)
     return degradation(d, k_res) * psi_plus + psi_minus
 
 
-def degraded_stress(eps, d, E, nu, split: str = "spectral", k_res=0.0):
+def degraded_stress(eps, d, E, nu, split: str = "spectral", k_res=0.0, *, block_diagonal: bool | None = None):
     """σ = g(d) ∂ψ⁺/∂ε + ∂ψ⁻/∂ε (a 3x3 UFL tensor), by symbolic differentiation of the split.
+
+    ``block_diagonal``: ε has the plane-strain/axisymmetric pattern (see
+    :func:`sum_positive_principal_squares`); default: detected from the zero pattern of ``eps``,
+    which misses it when ε is a sum (e.g. minus an eigenstrain), so callers that know their
+    coordinate system should say so (``CoordinateSystem.block_diagonal_strain``).
+
+    With ``split = "none"`` this is the isotropically degraded stress g(d) ∂ψ/∂ε, which the hybrid
+    formulation (Ambati, Gerasimov & De Lorenzis 2015) uses in the displacement problem while the
+    split energy ψ⁺ still drives the damage.
 
     The strain is wrapped in a UFL variable with a fixed label (:data:`_STRAIN_LABEL`): a default
     label is a process-wide counter that enters the form signature, so every new form would be
     compiled again (a sweep would recompile at each case)."""
-    block = _is_block_diagonal(eps)
+    block = _is_block_diagonal(eps) if block_diagonal is None else block_diagonal
     e = ufl.classes.Variable(eps, ufl.classes.Label(_STRAIN_LABEL))
     psi_plus, psi_minus = split_energy(e, E, nu, split, block_diagonal=block)
     return degradation(d, k_res) * ufl.diff(psi_plus, e) + ufl.diff(psi_minus, e)
@@ -202,9 +212,9 @@ def degraded_stress(eps, d, E, nu, split: str = "spectral", k_res=0.0):
 _STRAIN_LABEL = 2**30
 
 
-def positive_energy(eps, E, nu, split: str = "spectral"):
+def positive_energy(eps, E, nu, split: str = "spectral", *, block_diagonal: bool | None = None):
     """ψ⁺(ε), the part of the elastic energy that drives damage."""
-    return split_energy(eps, E, nu, split)[0]
+    return split_energy(eps, E, nu, split, block_diagonal=block_diagonal)[0]
 
 
 # --------------------------------------------------------------------------------------------

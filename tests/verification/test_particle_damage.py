@@ -44,8 +44,6 @@ def test_insertion_grows_the_central_flaw_across_the_particle(shared_tmp):
     # round-off of the regularised length on a mesh with h = ℓ/2), and no more than twice that
     assert s["crack_measure"][0] < 0.4 * 2 * R
     assert 0.8 * 2 * R < s["crack_measure"][-1] < 2 * 2 * R
-    # fracture energy = G_c Γ_ℓ by construction (a bookkeeping check of the columns)
-    assert s["fracture_energy"][-1] == pytest.approx(1.0 * s["crack_measure"][-1], rel=1e-12)
     # the crack reached the surface region: broken material beyond r = 0.85 R (the AT1 crack
     # tip stops about ℓ = 0.1 R short of the free surface, where the damage is 0.7 on this mesh)
     assert d[r > 0.85].max() > 0.9

@@ -148,7 +148,7 @@ class NotchedPlate(Problem):
     # outputs -----------------------------------------------------------------------------
     def columns(self):
         return [("displacement", "m"), ("force", "N"), ("elastic_energy", "J"), ("fracture_energy", "J"),
-                ("crack_measure", "m"), ("damage_max", "-")]
+                ("crack_measure", "m"), ("damage_max", "-")] + self.core.stagger_columns()
 
     def quantities(self, t):
         b = self.config.geometry.thickness
@@ -156,7 +156,7 @@ class NotchedPlate(Problem):
         force = b * self.comm.allreduce(fem.assemble_scalar(self._reaction), op=MPI.SUM)
         q = {"displacement": t, "force": force, "elastic_energy": b * core.elastic_energy(),
              "fracture_energy": b * core.fracture_energy(), "crack_measure": core.crack_measure(),
-             "damage_max": core.damage_max()}
+             "damage_max": core.damage_max(), **core.stagger_quantities()}
         if abs(force) > abs(self._peak["force"]):
             self._peak = {"force": force, "displacement": t, "damage": core.d.x.array.copy()}
         if not self._broken and abs(self._peak["force"]) > 0 and abs(force) < 0.05 * abs(self._peak["force"]):

@@ -594,7 +594,7 @@ class ParticleFracture(Problem):
             return []
         disk = self.config.geometry.kind == "disk"
         return [("fracture_energy", "J/m" if disk else "J"), ("crack_measure", "m" if disk else "m^2"),
-                ("damage_max", "-"), ("crack_initiation_time", "s")]
+                ("damage_max", "-"), ("crack_initiation_time", "s")] + self.core.stagger_columns()
 
     def quantities(self, t):
         comm = self.comm
@@ -617,7 +617,8 @@ class ParticleFracture(Problem):
         if self.core is not None:
             q.update({"fracture_energy": self.factor * self.core.fracture_energy(),
                       "crack_measure": self.factor * self.core.crack_measure(),
-                      "damage_max": self.core.damage_max(), "crack_initiation_time": self._initiation_time})
+                      "damage_max": self.core.damage_max(), "crack_initiation_time": self._initiation_time,
+                      **self.core.stagger_quantities()})
         self._track_peak(t, q)
         return q
 
