@@ -36,6 +36,13 @@ def test_series_matches_gold(path, shared_tmp):
     for name, ref in gold.items():
         if name in NOT_COMPARED:
             continue
+        # undefined values (nan: a crack initiation time before initiation, the stagger's
+        # residual before the first step) must be undefined in the same rows
+        undefined = np.isnan(ref)
+        np.testing.assert_array_equal(np.isnan(series[name]), undefined, err_msg=name)
+        ref, value = ref[~undefined], series[name][~undefined]
+        if not ref.size:
+            continue
         scale = max(np.abs(ref).max(), 1e-300)
-        err = np.abs(series[name] - ref).max() / scale
+        err = np.abs(value - ref).max() / scale
         assert err <= RTOL, f"{name}: max relative deviation {err:.2e}"
