@@ -253,6 +253,7 @@ def main(argv=None):
     # time loop -------------------------------------------------------------------------------
     step_times, its_c, its_u = [], [], []
     phase = {"transport": 0.0, "mechanics": 0.0, "post": 0.0}
+    solve_times = {"transport": [], "mechanics": []}  # per step
     qoi = {}
     for _ in range(a.steps):
         ts = time.perf_counter()
@@ -270,6 +271,7 @@ def main(argv=None):
         its_c.append(ksp_c.getIterationNumber())
         t1 = time.perf_counter()
         phase["transport"] += t1 - ts
+        solve_times["transport"].append(t1 - ts)
 
         with b_u.localForm() as bl:
             bl.set(0.0)
@@ -282,6 +284,7 @@ def main(argv=None):
         assert ksp_c.getConvergedReason() > 0 and ksp_u.getConvergedReason() > 0, "a solve failed"
         t2 = time.perf_counter()
         phase["mechanics"] += t2 - t1
+        solve_times["mechanics"].append(t2 - t1)
 
         if post:
             qoi = postprocess()
@@ -297,7 +300,7 @@ def main(argv=None):
         result = {"code": "baseline", "ranks": comm.size, "degree": a.degree, "n_c": n_c, "n_u": n_u,
                   "cells": md.num_cells_global(), "steps": a.steps, "post": a.post,
                   "mesh": t_mesh, "mesh_timings": md.timings, "setup": t_setup,
-                  "step_times": step_times, "total": t_total, "phase": phase,
+                  "step_times": step_times, "total": t_total, "phase": phase, "solve_times": solve_times,
                   "its_transport": its_c, "its_mechanics": its_u, "rss_mb": rss,
                   "options": {"transport": solver_options("diffusion", n_c, a.solver),
                               "mechanics": opts_u},

@@ -49,12 +49,13 @@ def main(argv=None):
 
     import battchem
 
-    stamps, its = [], []
+    stamps, its, seconds = [], [], []
 
     def observer(problem, t, step):
         stamps.append(time.perf_counter())
         stats = problem.solver_statistics()
         its.append({k: s.krylov for k, s in stats.items()})
+        seconds.append({k: s.seconds for k, s in stats.items()})
 
     t0 = time.perf_counter()
     settings = overrides(a.mesh_size, a.refine, a.degree, a.steps, a.dt, a.solver)
@@ -76,6 +77,10 @@ def main(argv=None):
     # the first step's time is not observable from outside (the loop starts inside run());
     # steps 2..N are, exactly
     step_times = list(np.diff(stamps)) if len(stamps) > 1 else []
+    # seconds of each prefix's solves per step (running totals differenced; the first step's
+    # include the one-off set-up of the preconditioners)
+    solve_times = {k: [row[k] - (seconds[i - 1][k] if i else 0.0) for i, row in enumerate(seconds)]
+                   for k in (seconds[0] if seconds else {})}
     dofs = m.get("mesh", {}).get("dofs", {})
     from battchem.config import SolverConfig
     from battchem.solvers import default_options
@@ -88,6 +93,7 @@ def main(argv=None):
               "total": wall, "step_times": step_times,
               "its_transport": per_step.get("transport", []), "its_mechanics": per_step.get("mechanics", []),
               "its_projection": per_step.get("projection", []), "solvers": m.get("solvers", {}),
+              "solve_times": solve_times,
               "rss_mb": rss,
               "options": {"transport": default_options("diffusion", dofs.get("c", 0), s),
                           "mechanics": default_options("elasticity", dofs.get("u", 0), s)},
