@@ -13,14 +13,15 @@ problem, :class:`PhaseFieldFracture` builds (once) the two subproblems of altern
 - d-step, u frozen: ∫ [−2(1 − d) 𝓗 q + (G_c/c_w)(w′(d) q/ℓ + 2ℓ ∇d·∇q)] w dx = 0 with
   𝓗 = H = max(H_n, ψ⁺) (``history``; AT2 is then linear: one Krylov solve) or 𝓗 = ψ⁺ with the
   SNES variational inequality ``vinewtonrsls`` and bounds d_n ≤ d ≤ 1
-  (``variational_inequality``); AT1 with a history field keeps the bounds 0 ≤ d ≤ 1, prefix
+  (``variational_inequality``); AT1 with a history field keeps the bounds d_n ≤ d ≤ 1, and the
+  linear AT2 history step is raised to d_n where its P1 solution dips below it, prefix
   ``damage_``. The split energy ψ⁺ drives the damage in both formulations;
 
-and iterates them with :func:`battchem.solvers.staggered` (``stagger: plain``), or accelerates
-the damage iterates with Anderson mixing (``stagger: anderson``; :class:`battchem.acceleration.
-AndersonMixing`), safeguarded: every mixed iterate is clipped to d_n ≤ d ≤ 1, and it is kept only
-if the energy after its u-step does not exceed the energy of the plain iterate it replaces
-(otherwise the plain iterate is taken and the mixing restarts). A step has converged when
+and iterates them with :func:`battchem.solvers.staggered`: plain sweeps (``stagger: plain``), or
+sweeps whose damage iterates are over-relaxed while the sweeps leave an unstable state and
+(``anderson``) Anderson-mixed while they contract (:class:`_SafeguardedAcceleration`: clipped to
+d_n ≤ d ≤ 1 and kept only if the energy does not rise above that of the plain iterate). A step
+has converged when
 ‖d_k − d_{k−1}‖∞ and the u-residual at (u_k, d_k), relative to the load (the eigenstrain load
 ‖∫ C:ε* : ε(v) w dx‖ plus the reactions on the Dirichlet rows), are both below
 ``solver.stagger_tol``. Matrices, KSPs and preconditioners live as long as the object.
@@ -96,7 +97,7 @@ class StaggerOutcome:
     change: float  # ‖d − d_n‖∞ over the step
     residual: float = float("nan")  # u-residual / load at the last sweep (nan: not evaluated)
     sweep_change: float = float("nan")  # ‖d_k − d_{k−1}‖∞ at the last sweep
-    safeguarded: int = 0  # Anderson iterates replaced by plain ones (energy increase)
+    safeguarded: int = 0  # accelerated iterates replaced by plain ones (energy increase)
 
     @property
     def converged(self) -> bool:
@@ -235,10 +236,14 @@ class PhaseFieldFracture:
             # units a micrometre particle's forces are that small (F·δu ~ 1e-17 J at the first
             # step of a slow insertion in 3-D), so the step would never be taken
             opts_u["snes_linesearch_atol"] = 0.0
-        # a lagged preconditioner needs a Krylov method around it (the operator is SPD: CG)
+        # a lagged preconditioner needs a Krylov method around it (the operator is SPD: CG); a solve
+        # that needs more than _LAGGED_MAX_ITS with it is redone with a new one (where the crack
+        # runs, g(d) drops to k_res and the old factorisation is far off: CG stalls)
         self._reuse_its = p.preconditioner_reuse_its if linear_u and p.preconditioner_reuse_its > 0 else None
-        if self._reuse_its is not None and opts_u.get("ksp_type") == "preonly":
-            opts_u.update({"ksp_type": "cg", "ksp_rtol": s.rtol, "ksp_atol": 0.0, "ksp_max_it": 1000})
+        if self._reuse_its is not None:
+            if opts_u.get("ksp_type") == "preonly":
+                opts_u.update({"ksp_type": "cg", "ksp_rtol": s.rtol, "ksp_atol": 0.0})
+            opts_u["ksp_max_it"] = max(_LAGGED_MAX_ITS, 2 * self._reuse_its)
         opts_u.update(user.get("mechanics", {}))
         nns = None
         if Vu.dofmap.index_map_bs > 1 and opts_u.get("pc_type") == "gamg":
@@ -388,7 +393,10 @@ class PhaseFieldFracture:
             if not report.converged and self.u_solver.preconditioner_builds == rebuilds:
                 # the old preconditioner was too far off: again with a new one
                 self.u_solver.rebuild_preconditioner()
-                report = report + self.u_solver.solve()
+                first, report = report, self.u_solver.solve()
+                report.iterations += first.iterations
+                report.krylov += first.krylov
+                report.seconds += first.seconds
                 self._last_u_krylov = 0
         if not report.converged and self._reduced_residual():
             # Inexact u-step: alternate minimisation only needs the energy to decrease, and
@@ -531,6 +539,10 @@ class PhaseFieldFracture:
     def state_functions(self) -> dict:
         return {"u": self.u, "d": self.d, "H": self.H}
 
+
+# Krylov iteration limit of the hybrid u-solve with a lagged preconditioner (a fresh factorisation
+# needs 1, a fresh AMG hierarchy for 3-D elasticity 20-40)
+_LAGGED_MAX_ITS = 200
 
 # Relative slack of the energy safeguard. With a history field the plain d-step minimises
 # ∫ g(d) H + G_c γ_ℓ with H ≥ ψ⁺, so it may itself raise Π: by up to 3e-8 of Π per sweep on the
