@@ -26,10 +26,10 @@ import sys
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from battchem.output import read_series  # noqa: E402
 from _common import ROOT, SCRATCH, Report, busy_cores, refuse_mpi_launch, table  # noqa: E402
+
+from battchem.output import read_series  # noqa: E402
 
 INPUT = ROOT / "problems" / "particle_sphere_insertion_penny_flaw.yaml"
 

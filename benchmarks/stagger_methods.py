@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from battchem.output import read_series  # noqa: E402
 from _common import ROOT, SCRATCH, Report, busy_cores, refuse_mpi_launch, table  # noqa: E402
+
+from battchem.output import read_series  # noqa: E402
 
 PLATE = ROOT / "problems" / "notched_plate_tension_coarse.yaml"
 DISK = ROOT / "problems" / "demo_particle_disk_crack.yaml"
