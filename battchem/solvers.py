@@ -278,6 +278,13 @@ class NonlinearSolver:
         """Force reassembly of the Jacobian at the next solve."""
         self._assembled_key = _UNSET
 
+    def set_bcs(self, bcs: Sequence[fem.DirichletBC]) -> None:
+        """Replace the Dirichlet conditions, e.g. when a protocol switches from current to voltage
+        control; the Jacobian is reassembled at the next solve (the sparsity already holds every
+        diagonal entry, so no new matrix is needed)."""
+        self.bcs = list(bcs)
+        self.invalidate()
+
     # ------------------------------------------------------------------------------------
     def solve(self) -> SolveReport:
         """Solve from the current ``u``; on failure ``u`` holds the last iterate."""
