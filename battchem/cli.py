@@ -111,10 +111,14 @@ def _show(name: str) -> int:
         cls = problems.get(name)
     except KeyError as exc:
         raise ConfigError(exc.args[0]) from None
-    config = cls.default_config()
-    print(f"# Default input of battchem problem '{name}': {cls.summary}.")
-    print("# SI units. Comments give [unit], meaning, allowed range and the source of material values.")
-    print(commented_yaml(config, cls.sources(config)))
+    configs = cls.default_configs()
+    for i, config in enumerate(configs):
+        if i:
+            print("---")
+        model = f", model {config.model}" if hasattr(config, "model") else ""
+        print(f"# Default input of battchem problem '{name}'{model}: {cls.summary}.")
+        print("# SI units. Comments give [unit], meaning, allowed range and the source of material values.")
+        print(commented_yaml(config, cls.sources(config)))
     return 0
 
 

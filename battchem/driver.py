@@ -99,8 +99,9 @@ def load_config(source, overrides: list[str] | None = None) -> BaseConfig:
         cls = problems.get(str(name))
     except KeyError as exc:
         raise ConfigError(f"problem = {name!r}: {exc.args[0]}") from None
-    data = apply_overrides(data, overrides, defaults=cls.default_config().model_dump(mode="json"))
-    return validate(cls.Config, data)
+    model = cls.config_class(apply_overrides(data, [o for o in overrides or [] if o.startswith("model=")]))
+    data = apply_overrides(data, overrides, defaults=model(problem=cls.name).model_dump(mode="json"))
+    return validate(model, data)
 
 
 def _problem_name(data: dict, overrides: list[str] | None):

@@ -26,12 +26,24 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Fit:
+    """A property as a function of a state variable (e.g. D(c)), written with arithmetic and
+    powers only so that it evaluates on numbers, numpy arrays and UFL expressions alike."""
+
+    function: object  # callable(x) -> value
+    expression: str  # the fit as quoted from the source, for show and the manifest
+    source: str
+    status: str = "V-code"
+
+
+@dataclass(frozen=True)
 class MaterialSet:
-    """A named, citable set of parameters."""
+    """A named, citable set of parameters (and optional fits of state-dependent properties)."""
 
     name: str
     description: str
     values: dict[str, Value] = field(default_factory=dict)
+    fits: dict[str, Fit] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float]:
         return {k: v.value for k, v in self.values.items()}
@@ -93,6 +105,74 @@ INTERCALATION_MATERIALS: dict[str, MaterialSet] = {
             "c_max": Value(28700.0, "mol/m^3", _AI),
             "radius": Value(5e-6, "m", _AI),
         },
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Liquid electrolytes (binary, 1 M LiPF6 in carbonates) and Li metal: reference/parameters.md §2c, §6
+
+_NYMAN = "Nyman et al. 2008 (PyBaMM Chen2020 set, LiPF6 in EC:EMC 3:7)"
+_CAPIGLIA = "Capiglia et al. 1999 / Dualfoil (PyBaMM Marquis2019 set, LiPF6 in EC:DMC)"
+_XU = "Xu et al. 2019, J. Electrochem. Soc. 166, A3456 (PyBaMM Xu2019 set)"
+
+
+def _nyman_diffusivity(c):
+    x = c / 1000.0
+    return 8.794e-11 * x**2 - 3.972e-10 * x + 4.862e-10
+
+
+def _nyman_conductivity(c):
+    x = c / 1000.0
+    return 0.1297 * x**3 - 2.51 * x**1.5 + 3.329 * x
+
+
+def _capiglia_diffusivity(c):
+    import math
+
+    x = c / 1000.0
+    # exp as a power of e: evaluates on floats, numpy arrays and UFL expressions alike
+    return 5.34e-10 * math.e ** (-0.65 * x)
+
+
+def _capiglia_conductivity(c):
+    x = c / 1000.0
+    return 0.0911 + 1.9101 * x - 1.052 * x**2 + 0.1554 * x**3
+
+
+ELECTROLYTES: dict[str, MaterialSet] = {
+    "LiPF6_EC_EMC_Nyman2008": MaterialSet(
+        "LiPF6_EC_EMC_Nyman2008",
+        "1 M LiPF6 in EC:EMC 3:7 (LG M50 cell set); values at 1 M and 298.15 K, fits of D(c), kappa(c).",
+        {"c0": Value(1000.0, "mol/m^3", _NYMAN),
+         "D": Value(1.7694e-10, "m^2/s", _NYMAN + "; D(1 M) from the fit [DERIVED]", "V-code"),
+         "kappa": Value(0.9487, "S/m", _NYMAN + "; kappa(1 M) from the fit [DERIVED]", "V-code"),
+         "t_plus": Value(0.2594, "-", _NYMAN)},
+        {"D": Fit(_nyman_diffusivity, "8.794e-11 x^2 - 3.972e-10 x + 4.862e-10, x = c/(1000 mol/m^3)", _NYMAN),
+         "kappa": Fit(_nyman_conductivity, "0.1297 x^3 - 2.51 x^1.5 + 3.329 x, x = c/(1000 mol/m^3)", _NYMAN)},
+    ),
+    "LiPF6_EC_DMC_Capiglia1999": MaterialSet(
+        "LiPF6_EC_DMC_Capiglia1999",
+        "1 M LiPF6 in EC:DMC (Dualfoil); values at 1 M and 298.15 K (no temperature dependence here).",
+        {"c0": Value(1000.0, "mol/m^3", _CAPIGLIA),
+         "D": Value(2.788e-10, "m^2/s", _CAPIGLIA + "; D(1 M) from the fit [DERIVED]"),
+         "kappa": Value(1.1046, "S/m", _CAPIGLIA + "; kappa(1 M) from the fit [DERIVED]"),
+         "t_plus": Value(0.4, "-", _CAPIGLIA)},
+        {"D": Fit(_capiglia_diffusivity, "5.34e-10 exp(-0.65 x), x = c/(1000 mol/m^3)", _CAPIGLIA),
+         "kappa": Fit(_capiglia_conductivity, "0.0911 + 1.9101 x - 1.052 x^2 + 0.1554 x^3", _CAPIGLIA)},
+    ),
+}
+
+LITHIUM_INTERFACES: dict[str, MaterialSet] = {
+    "Li_LiPF6_Xu2019": MaterialSet(
+        "Li_LiPF6_Xu2019",
+        "Li metal against 1 M LiPF6 in carbonate: Butler-Volmer kinetics and the metal's molar volume.",
+        {"exchange_current_density": Value(
+            70.6, "A/m^2", _XU + ": i0 = 3.5e-8 F c_Li^0.7 c_e^0.3 at c_e = 1 M, c_Li = 1/V_m [DERIVED]"),
+         "alpha_a": Value(0.5, "-", _XU),
+         "alpha_c": Value(0.5, "-", _XU),
+         "concentration_exponent": Value(0.3, "-", _XU + " (i0 ~ c_e^0.3)"),
+         "molar_volume": Value(1.30e-5, "m^3/mol", "PyBaMM Xu2019/OKane2022 sets (parameters.md §2c)")},
     ),
 }
 

@@ -153,7 +153,11 @@ def curves(path: Path, x: np.ndarray, panels: Sequence[dict], *, xlabel: str, ti
     axes[-1, 0].set_xlabel(xlabel)
     if title:
         axes[0, 0].set_title(title, fontsize=10)
-    fig.tight_layout()
+    import warnings
+
+    with warnings.catch_warnings():  # a crowded figure keeps its default margins: not a result issue
+        warnings.simplefilter("ignore")
+        fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=130)
     plt.close(fig)

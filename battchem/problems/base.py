@@ -76,6 +76,16 @@ class Problem(abc.ABC):
         return cls.Config(problem=cls.name)
 
     @classmethod
+    def config_class(cls, data: dict) -> type[BaseConfig]:
+        """The input model that validates ``data`` (a problem with several models picks one)."""
+        return cls.Config
+
+    @classmethod
+    def default_configs(cls) -> list[BaseConfig]:
+        """The default input of each model of the problem (``battchem show``)."""
+        return [cls.default_config()]
+
+    @classmethod
     def sources(cls, config: BaseConfig) -> dict:
         """Literature sources of parameter values, nested like the config (for ``show``)."""
         return {}
