@@ -45,6 +45,7 @@ class MeshData:
     cell_names: dict[str, int] = field(default_factory=dict)
     facet_names: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    generation: int = 0  # how many times the body was remeshed: writers start new files when it changes
 
     @property
     def comm(self) -> MPI.Comm:
@@ -96,47 +97,71 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
     path = Path(source)
     if not path.suffix:
         path = meshes_dir() / f"{source}.geo"
+
+    def build():
+        for key, value in parameters.items():
+            gmsh.parser.setNumber(key, [float(value)])
+        gmsh.merge(str(path))
+
+    data = from_model(build, comm, gdim, scale=scale)
+    t1 = time.perf_counter()
+    for _ in range(refine):
+        data = refine_uniform(data, snap)
+    data.timings["refine"] = time.perf_counter() - t1
+    return data
+
+
+def from_model(build: Callable[[], None], comm: MPI.Comm, gdim: int, *, scale: float = 1.0) -> MeshData:
+    """Run ``build()`` on rank 0 to create a gmsh model, mesh it there and distribute it over ``comm``.
+
+    ``build`` adds the geometry, the physical groups (top dimension: named cell tags; one lower:
+    named facet tags) and any mesh options or size callback; the model is cleared afterwards. An
+    exception raised on rank 0 is raised on every rank. Coordinates are multiplied by ``scale``.
+    """
+    import gmsh
+
     t0 = time.perf_counter()
     rank = 0
-    names: tuple[dict, dict] | None = None
+    names: tuple[dict, dict] | str | None = None
     initialized_here = not gmsh.isInitialized()
     if initialized_here:
         gmsh.initialize(interruptible=False)
     try:
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.option.setNumber("General.Verbosity", 2)
+        failure: Exception | None = None
         if comm.rank == rank:
             gmsh.clear()
-            for key, value in parameters.items():
-                gmsh.parser.setNumber(key, [float(value)])
-            gmsh.merge(str(path))
-            dim = max(d for d, _ in gmsh.model.getEntities())
-            gmsh.model.mesh.generate(dim)
-            cell_names, facet_names = {}, {}
-            for d, tag in gmsh.model.getPhysicalGroups():
-                name = gmsh.model.getPhysicalName(d, tag)
-                if d == dim:
-                    cell_names[name] = tag
-                elif d == dim - 1:
-                    facet_names[name] = tag
-            names = (cell_names, facet_names)
+            try:
+                build()
+                dim = max(d for d, _ in gmsh.model.getEntities())
+                gmsh.model.mesh.generate(dim)
+                cell_names, facet_names = {}, {}
+                for d, tag in gmsh.model.getPhysicalGroups():
+                    name = gmsh.model.getPhysicalName(d, tag)
+                    if d == dim:
+                        cell_names[name] = tag
+                    elif d == dim - 1:
+                        facet_names[name] = tag
+                names = (cell_names, facet_names)
+            except Exception as exc:  # the other ranks wait in bcast: tell them
+                failure, names = exc, f"{type(exc).__name__}: {exc}"
         names = comm.bcast(names, root=rank)
+        if failure is not None:
+            raise failure
+        if isinstance(names, str):
+            raise RuntimeError(f"building the gmsh model failed on rank {rank}: {names}")
         t_gmsh = time.perf_counter() - t0
         msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim)
     finally:
         if comm.rank == rank:
+            gmsh.model.mesh.removeSizeCallback()
             gmsh.clear()
         if initialized_here:
             gmsh.finalize()
     t_dist = time.perf_counter() - t0 - t_gmsh
     msh.geometry.x[:, :gdim] *= scale
-    data = MeshData(msh, cell_tags, facet_tags, names[0], names[1],
-                    {"gmsh": t_gmsh, "distribute": t_dist})
-    t1 = time.perf_counter()
-    for _ in range(refine):
-        data = refine_uniform(data, snap)
-    data.timings["refine"] = time.perf_counter() - t1
-    return data
+    return MeshData(msh, cell_tags, facet_tags, names[0], names[1], {"gmsh": t_gmsh, "distribute": t_dist})
 
 
 def refine_uniform(data: MeshData, snap: dict[str, Snap] | None = None) -> MeshData:

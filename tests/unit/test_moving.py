@@ -9,7 +9,7 @@ from mpi4py import MPI
 
 from battchem.config import SolverConfig
 from battchem.evaluation import MeasuredGeometry, integral
-from battchem.mesh import from_geo
+from battchem.mesh import MeshData, from_geo, from_model
 from battchem.moving import (
     cell_quality,
     geometry_changed,
@@ -186,3 +186,18 @@ def test_solver_with_a_jacobian_key_and_rigid_body_modes_follows_the_moved_mesh(
         for w in attached:
             rest.axpy(-mode.dot(w), w)
         assert rest.norm() < 1e-12  # orthonormal bases of the same span: round-off
+
+
+@pytest.mark.mpi
+def test_gmsh_failure_on_rank_0_is_raised_on_every_rank():
+    def build():
+        raise ValueError("no geometry")
+
+    # rank 0 re-raises the ValueError, the others a RuntimeError quoting it
+    with pytest.raises((ValueError, RuntimeError), match="no geometry"):
+        from_model(build, MPI.COMM_WORLD, 2)
+
+
+def test_mesh_data_starts_at_generation_0():
+    data = MeshData(mesh.create_unit_square(MPI.COMM_SELF, 2, 2), None, None)
+    assert data.generation == 0 and geometry_revision(data.mesh) == 0
