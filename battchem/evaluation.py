@@ -6,6 +6,8 @@ import numpy as np
 from dolfinx import fem, geometry
 from mpi4py import MPI
 
+from battchem.moving import geometry_revision
+
 
 def integral(form, comm: MPI.Comm) -> float:
     """Value of a scalar form summed over ranks (pass a compiled form to avoid recompiling)."""
@@ -82,3 +84,36 @@ def nearest_dof(V: fem.FunctionSpace, point, restrict: np.ndarray | None = None)
     if mine == best and candidates.size:
         return np.array([candidates[k]], dtype=np.int32)
     return np.zeros(0, dtype=np.int32)
+
+
+class MeasuredGeometry:
+    """Volumes |Ω_i| = ∫_Ω_i w dx of named cell regions and areas |Γ_j| = ∫_Γ_j w ds of named facet
+    groups (lengths in 2-D) of a MeshData, w a weight (1, or 2πr for an axisymmetric body), computed
+    once per geometry revision: moving the mesh makes the next query recompute them."""
+
+    def __init__(self, data, weight=None):
+        self.data = data
+        self.weight = fem.Constant(data.mesh, 1.0) if weight is None else weight
+        self._forms: dict[tuple[str, str | None], fem.Form] = {}
+        self._values: dict[tuple[str, str | None], tuple[int, float]] = {}
+
+    def _measure(self, kind: str, name: str | None) -> float:
+        key = (kind, name)
+        revision = geometry_revision(self.data.mesh)
+        cached = self._values.get(key)
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        if key not in self._forms:
+            measure = self.data.dx(name) if kind == "dx" else self.data.ds(name)
+            self._forms[key] = fem.form(self.weight * measure)
+        value = integral(self._forms[key], self.data.comm)
+        self._values[key] = (revision, value)
+        return value
+
+    def volume(self, name: str | None = None) -> float:
+        """Volume (area in 2-D) of the cell region ``name``, or of the whole mesh."""
+        return self._measure("dx", name)
+
+    def area(self, name: str | None = None) -> float:
+        """Area (length in 2-D) of the facet group ``name``, or of the whole boundary."""
+        return self._measure("ds", name)
