@@ -385,6 +385,8 @@ class Run:
             problem.accept(t_new)
             self.t, self.step = t_new, self.step + 1
             controller.accepted(dt, result.effort, result.change)
+            if problem.step_reset():  # a protocol switch: resolve the new transient from the start
+                controller.dt = min(controller.dt, self.config.stepping.dt_initial)
 
             t0 = time.perf_counter()
             q = problem.quantities(self.t)

@@ -119,6 +119,11 @@ class Problem(abc.ABC):
     def reject(self) -> None:
         """Restore the accepted state after a failed attempt."""
 
+    def step_reset(self) -> bool:
+        """True when the last accepted step ended at a discontinuity of the loading (a protocol
+        switch): the driver then starts again from ``stepping.dt_initial``."""
+        return False
+
     def stop_reason(self, t: float) -> str | None:
         """Why the run ends (status ``completed``) at ``t`` before its end time, e.g. "specimen
         broken"; None to go on."""

@@ -22,6 +22,11 @@ BASES = {
                         "fracture": {"length_scale": 2.5e-6, "flaws": [{"length": 0.3}]}},
     "notched_plate": {"problem": "notched_plate", "geometry": {"h_far": 2e-4, "band_half_width": 3e-5},
                       "fracture": {"length_scale": 1.5e-5}, "stepping": {"dt_initial": 5e-8}},
+    "plating_cell": {"problem": "plating", "model": "cell_1d", "cell": {"elements": 20},
+                     "operation": {"segments": [{"control": "current", "current_density": 50.0, "duration": 10.0,
+                                                 "until_voltage": 0.5},
+                                                {"control": "voltage", "voltage": -0.05, "duration": 5.0,
+                                                 "until_current": 1.0}]}},
 }
 QUICK = ["stepping.max_steps=2", "output.plots=false", "output.fields_every=0", "output.progress_every=0"]
 VALUES = ["-1", "0", "1e300", ".inf", ".nan"]

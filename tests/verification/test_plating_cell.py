@@ -108,3 +108,38 @@ def test_current_then_voltage_control(tmp_path):
     assert np.abs(v[held][ramped] + 0.25).max() < 1e-9
     # measured: 200 → 187.5 A/m² over the 20 s hold, monotone
     assert i[held][-1] < 0.95 * i[held][0] and np.all(np.diff(i[held]) < 1e-9)
+
+
+def test_restart_gives_the_uninterrupted_series(tmp_path):
+    """Interrupted after 20 steps of a current-then-voltage protocol and continued: the schedule,
+    the BDF2 history and the plated charge are restored, and the series is the uninterrupted one
+    (the checkpoint holds the state exactly: only round-off of the re-assembled operators differs)."""
+    data = {"problem": "plating", "model": "cell_1d", "cell": {"thickness": 2e-4},
+            "operation": {"segments": [{"control": "current", "current_density": 200.0, "until_voltage": 0.25},
+                                       {"control": "voltage", "voltage": -0.25, "duration": 20.0}]}}
+    full = battchem.run(data, tmp_path / "full", QUIET, quiet=True)
+    part = battchem.run(data, tmp_path / "part", [*QUIET, "stepping.max_steps=20"], quiet=True)
+    assert part.status == "interrupted"
+    rest = battchem.run(data, tmp_path / "part", QUIET, quiet=True, restart=True)
+    assert rest.status == "completed" and len(rest.series["step"]) == len(full.series["step"])
+    for name, ref in full.series.items():
+        if name == "krylov_its":
+            continue
+        assert np.allclose(rest.series[name], ref, rtol=1e-8, atol=1e-10 * max(np.abs(ref).max(), 1e-30)), name
+
+
+def test_bad_plating_input_names_the_key():
+    from battchem.config import ConfigError
+    from battchem.driver import load_config
+
+    base = {"problem": "plating", "model": "cell_1d"}
+    cases = [({"model": "dendrites"}, "unknown plating model"),
+             ({"operation": {"segments": [{"control": "voltage", "duration": 1.0}]}}, "needs voltage"),
+             ({"operation": {"segments": [{"control": "current", "current_density": 1.0}]}}, "duration or an end"),
+             ({"electrolyte": {"D": 1e-10, "concentration_dependent": True}}, "electrolyte.D"),
+             ({"electrolyte": {"t_plus": 1.0}}, "electrolyte.t_plus"),
+             ({"cell": {"thickness": -1e-4}}, "cell.thickness")]
+    for change, expected in cases:
+        with pytest.raises(ConfigError) as exc:
+            load_config({**base, **change})
+        assert expected in str(exc.value) and "\n" not in str(exc.value), (change, str(exc.value))

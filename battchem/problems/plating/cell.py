@@ -177,6 +177,7 @@ class Cell1D(Plating):
     # protocol --------------------------------------------------------------------------------
     def _begin_segment(self, t: float) -> None:
         """Impose the active segment's control (current, voltage or rest) from ``t``."""
+        self._switched = True
         seg = self.schedule.current
         if seg.control == "voltage":
             self._ramp = (t, self._probe()["voltage"], seg.voltage, seg.ramp)
@@ -284,6 +285,10 @@ class Cell1D(Plating):
         self.bdf.reject()
         self.w.x.scatter_forward()
 
+    def step_reset(self):
+        switched, self._switched = self._switched, False
+        return switched
+
     def stop_reason(self, t):
         if self.sand_time is not None:
             return "Sand's time reached: the electrolyte at the plating electrode is depleted"
@@ -372,6 +377,7 @@ class Cell1D(Plating):
         self.charge_plated, self.current_old = scalars["charge_plated"], scalars["current_old"]
         self.sand_time, self._t_accepted = scalars["sand_time"], scalars["t_accepted"]
         self._ramp = tuple(scalars["ramp"])
+        self._switched = False  # set-up began segment 1 again; the run continues inside the saved one
         if not self.schedule.finished:
             seg = self.schedule.current
             if seg.control == "voltage":
