@@ -154,7 +154,7 @@ def _run(args) -> int:
     if result.status == "interrupted":
         _error(f"run interrupted: {result.message}")
         return EXIT_INTERRUPTED
-    if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots"):
+    if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots") and not args.quiet:
         print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))
     return 0
 

@@ -339,8 +339,7 @@ class Run:
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
                                    resume_step=self.step if self.restart else None)
-        name = "fields.bp" if not self.restart else f"fields_restart{self.manifest['restarts']}.bp"
-        self.writer = FieldWriter(self.out / "fields" / name, problem.output_functions(), comm)
+        self.open_fields()
         self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
         self.write_manifest()
         if not self.restart:
@@ -389,6 +388,7 @@ class Run:
                 controller.dt = min(controller.dt, self.config.stepping.dt_initial)
 
             t0 = time.perf_counter()
+            self.follow_mesh()
             q = problem.quantities(self.t)
             rep = result.report
             self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, "stagger_its": result.stagger,
@@ -414,6 +414,31 @@ class Run:
                 self.status = "interrupted"
                 self.message = f"stepping.max_steps = {max_steps} reached; {self.continue_hint()}"
                 return
+
+    def open_fields(self) -> None:
+        """VTX files of the current mesh: fields.bp; after a restart fields_restartN.bp; after a
+        remesh fields_gK.bp (K the mesh generation)."""
+        parts = ["fields"]
+        if self.mesh_data.generation:
+            parts.append(f"g{self.mesh_data.generation}")
+        if self.restart:
+            parts.append(f"restart{self.manifest['restarts']}")
+        self.writer = FieldWriter(self.out / "fields" / ("_".join(parts) + ".bp"), self.problem.output_functions(),
+                                  self.comm, moving=self.problem.moving_mesh)
+
+    def follow_mesh(self) -> None:
+        """After a remesh (the problem's MeshData changed), write to new VTX files and checkpoint the
+        new mesh."""
+        current = self.problem.mesh_data()
+        if current is None or current is self.mesh_data:
+            return
+        self.mesh_data = current
+        self.writer.close()
+        self.open_fields()
+        self.writer.write(self.t)
+        self.manifest.setdefault("remeshes", []).append({"step": self.step, "time": self.t,
+                                                          "generation": current.generation,
+                                                          "cells": current.num_cells_global()})
 
     # ends ---------------------------------------------------------------------------------
     def write_checkpoint(self) -> None:

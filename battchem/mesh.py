@@ -49,6 +49,7 @@ class MeshData:
     # one-sided interior-facet measures (battchem.interface): their shared subdomain data
     interfaces: dict = field(default_factory=lambda: {"data": [], "plus": {}}, repr=False)
     generation: int = 0  # how many times the body was remeshed: writers start new files when it changes
+    ghost_mode: str = "none"  # "shared_facet" when interior-facet integrals need ghost cells
 
     @property
     def comm(self) -> MPI.Comm:
@@ -172,7 +173,8 @@ def from_model(build: Callable[[], None], comm: MPI.Comm, gdim: int, *, scale: f
             gmsh.finalize()
     t_dist = time.perf_counter() - t0 - t_gmsh
     msh.geometry.x[:, :gdim] *= scale
-    return MeshData(msh, cell_tags, facet_tags, names[0], names[1], {"gmsh": t_gmsh, "distribute": t_dist})
+    return MeshData(msh, cell_tags, facet_tags, names[0], names[1], {"gmsh": t_gmsh, "distribute": t_dist},
+                    ghost_mode=ghost_mode)
 
 
 def refine_uniform(data: MeshData, snap: dict[str, Snap] | None = None) -> MeshData:

@@ -138,6 +138,13 @@ class Problem(abc.ABC):
         """Messages about the last accepted step worth a permanent line (e.g. 'crack initiated')."""
         return []
 
+    def mesh_data(self):
+        """The MeshData the state lives on now: after a remesh a new one (its ``generation`` one
+        higher), which the driver's writers and checkpoints then follow. Default: ``self.md``."""
+        return getattr(self, "md", None)
+
+    moving_mesh: ClassVar[bool] = False  # the geometry changes: VTX writes it at every output
+
     # outputs --------------------------------------------------------------------------
     @abc.abstractmethod
     def columns(self) -> list[tuple[str, str]]:
