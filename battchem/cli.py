@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``battchem`` command (``argv`` None: the process's own arguments, as the console script
+    and ``python -m battchem.cli`` call it; then a non-zero exit leaves MPI on all ranks together)."""
+    code = _main(argv)
+    if argv is None and code:
+        _leave_mpi_together()
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.debug:
         os.environ["BATTCHEM_DEBUG"] = "1"
@@ -171,26 +180,24 @@ def _plot(outdir: str) -> int:
     return 0
 
 
-def entry_point() -> None:
-    """The ``battchem`` console script: under mpirun, every rank has the same exit code, and ranks
-    leave MPI together before a non-zero exit (otherwise Open MPI kills the slower rank while it is
-    finalising and prints PMIx errors)."""
-    code = main()
-    if code:
-        from mpi4py import MPI
+def _leave_mpi_together() -> None:
+    """Before a non-zero exit under mpirun: finalise PETSc and MPI on every rank at the same point.
+    Open MPI ends the whole job when the first rank exits with a non-zero code, killing a slower
+    rank while it finalises (PMIx errors); finalised ranks can be killed harmlessly."""
+    from mpi4py import MPI
 
-        if MPI.Is_initialized() and not MPI.Is_finalized():
-            MPI.COMM_WORLD.Barrier()
-            if "petsc4py.PETSc" in sys.modules:  # PETSc's own exit handler would call MPI after Finalize
-                import gc
+    if not MPI.Is_initialized() or MPI.Is_finalized():
+        return
+    MPI.COMM_WORLD.Barrier()
+    if "petsc4py.PETSc" in sys.modules:  # PETSc's own exit handler would call MPI after Finalize
+        import gc
 
-                from petsc4py import PETSc
+        from petsc4py import PETSc
 
-                gc.collect()
-                PETSc._finalize()
-            MPI.Finalize()
-    sys.exit(code)
+        gc.collect()
+        PETSc._finalize()
+    MPI.Finalize()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    entry_point()
+    sys.exit(main())
