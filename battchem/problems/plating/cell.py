@@ -164,7 +164,10 @@ class Cell1D(Plating):
         self._q_old: dict[str, float] = {}
         self._ramp = (0.0, 0.0, 0.0, 0.0)  # voltage control: (start, from, to, duration)
         self._begin_segment(0.0)
-        self._profiles: list[tuple[float, np.ndarray, np.ndarray]] = []
+        self._profiles: list[tuple[float, np.ndarray, np.ndarray]] = []  # rank 0
+        self._profile_times: list[float] = []  # every rank
+        V0 = W.sub(0).collapse()[0]
+        self._profile_x = V0.tabulate_dof_coordinates()[: V0.dofmap.index_map.size_local, 0]
 
     def _butler_volmer(self, eta, u):
         """i0 (c/c0)^γ [exp(α_a f η) − exp(−α_c f η)] = i0 e^(γu) [...], each exponent capped at
@@ -340,14 +343,14 @@ class Cell1D(Plating):
                 f"c0/cL {q['c_counter']:.4g}/{q['c_working']:.4g}")
 
     def _keep_profile(self, t: float) -> None:
-        """Concentration profiles for the picture: about 8 snapshots over the run (rank 0 keeps them)."""
-        if self._profiles and t - self._profiles[-1][0] < 0.1 * max(t, 1e-300) and self.sand_time is None:
+        """Concentration profiles for the picture: a snapshot whenever the time has grown by 10 %
+        (the decision is the same on every rank; rank 0 keeps the gathered profile)."""
+        if self._profile_times and t - self._profile_times[-1] < 0.1 * max(t, 1e-300) and self.sand_time is None:
             return
-        V0 = self.W.sub(0).collapse()[0]
-        n = V0.dofmap.index_map.size_local
-        x = V0.tabulate_dof_coordinates()[:n, 0]
+        self._profile_times.append(t)
+        n = len(self._profile_x)
         c = self.el.c0 * np.exp(self.w.x.array[self.dofs["c"][:n]])
-        parts = self.comm.gather((x, c), root=0)
+        parts = self.comm.gather((self._profile_x, c), root=0)
         if parts is not None:
             xs, cs = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
             order = np.argsort(xs)
