@@ -1,8 +1,10 @@
 """Named material parameter sets: every number with its unit, source and verification status.
 
-Status tags follow ``reference/parameters.md``: ``V-code`` (read in a public input that cites the
-primary source), ``V-abs`` (primary abstract), ``DERIVED`` (computed from verified inputs) and
-``UNVERIFIED`` (not found in a primary source; never used as a test tolerance).
+Status tags follow ``reference/parameters.md`` and ``plating-voids.md``: ``V-code`` (read in a public
+input that cites the primary source), ``V-abs`` (primary abstract), ``V-cite`` (the full text of a
+citing paper, quoted exactly), ``V-review`` (a review article), ``V-partial`` (descendant code that
+does not cite the source), ``DERIVED`` (computed from verified inputs) and ``UNVERIFIED`` (not found
+in a primary source; never used as a test tolerance).
 """
 
 from __future__ import annotations
@@ -173,6 +175,32 @@ LITHIUM_INTERFACES: dict[str, MaterialSet] = {
          "alpha_c": Value(0.5, "-", _XU),
          "concentration_exponent": Value(0.3, "-", _XU + " (i0 ~ c_e^0.3)"),
          "molar_volume": Value(1.30e-5, "m^3/mol", "PyBaMM Xu2019/OKane2022 sets (parameters.md §2c)")},
+    ),
+}
+
+
+# Li metal self-diffusion (vacancy transport) and site density: reference/plating-voids.md §3
+
+_ROY = ("Messer & Noack 1975 (NMR), as used by Roy, Fleck & Deshpande 2021, Extreme Mech. Lett. 46, "
+        "101307, §4")
+_JI = ("5.6e-11 cm^2/s of the vacancy-limited stripping capacity analysis (Ji et al. 2026 Suppl. Table 3, "
+       "read in a public audit script); attributed to Krauskopf et al. 2019, ACS AMI 11, 14463")
+
+LITHIUM_METALS: dict[str, MaterialSet] = {
+    "Li_MesserNoack1975": MaterialSet(
+        "Li_MesserNoack1975",
+        "Li metal at 300 K: self-diffusivity from NMR (quoted by Roy et al. 2021) and the site density used "
+        "in phase-field and vacancy models.",
+        {"D": Value(8e-15, "m^2/s", _ROY, "V-cite"),
+         "c0": Value(7.64e4, "mol/m^3", "Li site density 1/V_m (mzl13/Lithium li.c_s; parameters.md §2c)",
+                     "V-code")},
+    ),
+    "Li_Krauskopf2019": MaterialSet(
+        "Li_Krauskopf2019",
+        "Li metal: the self-diffusivity behind the vacancy-limited stripping capacity 2.39e5 A^2 s m^-4. "
+        "Caution: its primary origin and the attribution to Krauskopf 2019 are unverified.",
+        {"D": Value(5.6e-15, "m^2/s", _JI, "UNVERIFIED"),
+         "c0": Value(7.64e4, "mol/m^3", "Li site density (same script: c0_mol_m3 = 7.64e4)", "V-code")},
     ),
 }
 

@@ -27,6 +27,8 @@ BASES = {
                                                  "until_voltage": 0.5},
                                                 {"control": "voltage", "voltage": -0.05, "duration": 5.0,
                                                  "until_current": 1.0}]}},
+    "void_vacancy": {"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 20},
+                     "operation": {"segments": [{"control": "current", "current_density": 10.0, "duration": 100.0}]}},
 }
 QUICK = ["stepping.max_steps=2", "output.plots=false", "output.fields_every=0", "output.progress_every=0"]
 VALUES = ["-1", "0", "1e300", ".inf", ".nan"]
