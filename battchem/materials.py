@@ -211,3 +211,69 @@ def intercalation_material(name: str) -> MaterialSet:
         return INTERCALATION_MATERIALS[name]
     except KeyError:
         raise ValueError(f"unknown material '{name}' (allowed: {', '.join(INTERCALATION_MATERIALS)})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Li metal creep and the Li | solid-electrolyte interface: reference/parameters.md §2,
+# reference/plating-voids.md §2, §4, §5a. One creep set per input: the two differ about 23x in rate.
+#
+# Every creep set is written in one form, ε̇_e = ε̇_ref (σ_e/σ0)^n exp(−(Q/R)(1/T − 1/T_ref)), i.e.
+# Norton's ε̇0 (σ_e/σ0)^n e^(−Q/RT) with ε̇0 = ε̇_ref e^(Q/RT_ref).
+
+_ROY2021 = ("Roy, Fleck & Deshpande 2021, Extreme Mech. Lett. 46, 101307, §3 (eq. 3.1; refs LePage 2019, "
+            "Masias 2019)")
+_ANAND = ("Anand-type fit to LePage et al. 2019 (ecmLab/continuum benchmark1_metalCreep/R_Run.i @40d5159: "
+          "pre_factor 4.25e4, activation_energy 37, rate_exponent 0.15, saturation_resistance 2.0, "
+          "saturation_exponent 0.05)")
+
+LITHIUM_CREEP: dict[str, MaterialSet] = {
+    "Li_Roy2021": MaterialSet(
+        "Li_Roy2021",
+        "Power-law creep of Li at room temperature as used by Roy, Fleck & Deshpande 2021 (sigma0 = 1 MPa, "
+        "rate 0.01 1/s, m = 5). The temperature dependence is not part of their set: Q is the LePage-fitted "
+        "activation energy of the Anand set.",
+        {"strain_rate": Value(0.01, "1/s", _ROY2021 + ": 'σ0 = 1 MPa and ε̇0 = 0.01 s⁻¹ and m ≈ 5'",
+                              "V-cite"),
+         "reference_stress": Value(1e6, "Pa", _ROY2021, "V-cite"),
+         "exponent": Value(5.0, "-", _ROY2021 + " (m ≈ 5)", "V-cite"),
+         "activation_energy": Value(37e3, "J/mol", _ANAND + "; not Roy's (they give none)", "V-code"),
+         "reference_temperature": Value(298.15, "K", _ROY2021 + ": 'at room temperature' (taken as 298.15 K)",
+                                        "UNVERIFIED")},
+    ),
+    "Li_Anand2019_steady": MaterialSet(
+        "Li_Anand2019_steady",
+        "Steady-state Norton equivalent of the Anand elastic-viscoplastic set fitted to LePage et al. 2019: "
+        "at saturation S = S*, eps_dot = A exp(-Q/RT) (sigma/S~)^(1/(m + n_s)) with A = 4.25e4 1/s, "
+        "Q = 37 kJ/mol, "
+        "S~ = 2 MPa, 1/(m + n_s) = 5.0. About 23x slower than Li_Roy2021 at 1 MPa.",
+        {"strain_rate": Value(1.40e-2, "1/s", _ANAND + ": A exp(-Q/R T_ref) = 4.25e4 "
+                              "exp(-37000/(8.314 x 298.15)) "
+                              "= 1.400e-2 (parameters.md §2a: 1.39e-2 at 298 K)",
+                              "DERIVED"),
+         "reference_stress": Value(2.0e6, "Pa", _ANAND + " (saturation coefficient S~)", "V-code"),
+         "exponent": Value(5.0, "-", _ANAND + ": 1/(m + n_s) = 1/(0.15 + 0.05)", "DERIVED"),
+         "activation_energy": Value(37e3, "J/mol", _ANAND, "V-code"),
+         "reference_temperature": Value(298.15, "K", "temperature at which strain_rate is evaluated",
+                                        "DERIVED")},
+    ),
+}
+
+_SHARAFI = ("Sharafi et al. 2017, J. Mater. Chem. A 5, 21491, as used by Roy, Fleck & Deshpande 2021 §2: "
+            "Z = 5 Ohm cm², kappa = 0.4 mS/cm, kappa Z = 20 µm")
+
+LITHIUM_ELECTROLYTE_INTERFACES: dict[str, MaterialSet] = {
+    "Li_LLZO_Sharafi2017": MaterialSet(
+        "Li_LLZO_Sharafi2017",
+        "A well-conditioned Li | LLZO interface and the garnet's ionic conductivity (kappa Z = 20 µm); the "
+        "exchange current density follows from Z: i0 = RT/(F Z (alpha_a + alpha_c)).",
+        {"conductivity": Value(0.04, "S/m", _SHARAFI, "V-cite"),
+         "resistance": Value(5e-4, "Ohm m^2", _SHARAFI + " (interfacial resistance Z)", "V-cite"),
+         "alpha_a": Value(0.5, "-", "symmetric transfer coefficients (assumed; Roy linearise BV)",
+                          "UNVERIFIED"),
+         "alpha_c": Value(0.5, "-", "symmetric transfer coefficients (assumed; Roy linearise BV)",
+                          "UNVERIFIED"),
+         "molar_volume": Value(1.30e-5, "m^3/mol", "PyBaMM Xu2019/OKane2022 sets (parameters.md §2c); "
+                               "Roy use "
+                               "13e-6", "V-code")},
+    ),
+}
