@@ -448,6 +448,19 @@ class CreepContact(VoidGrowth):
                                                         self._limited[approaching]))
             self.openings += self.contact.open(np.isin(self.contact.facets("contact"), opened))
 
+    def _chi_from_intervals(self, intervals: np.ndarray) -> None:
+        """χ of the touching free facets of the current mesh taken from x-intervals (lo, hi, weight)
+        of another mesh of the same body (before a remesh, or a checkpoint), at the facet midpoints."""
+        self._intervals = np.asarray(intervals, dtype=float).reshape(-1, 3)
+        free = self.contact.facets("free")
+        limited = free[self.contact.touching(free)]
+        if not len(limited):
+            self._chi_of = {}
+            return
+        nodes = _vertex_nodes(self.md.mesh, self.contact.vertices(limited))
+        xm = self.md.mesh.geometry.x[nodes, 0].mean(axis=1)
+        self._chi_of = dict(zip(limited.tolist(), self._carrying_weight(xm).tolist()))
+
     def _update_limited(self) -> None:
         """The touching free facets (supply-limited) and their χ (kept per facet between rounds)."""
         free = self.contact.facets("free")
@@ -620,6 +633,12 @@ class CreepContact(VoidGrowth):
                          f"(contact_loss_fraction {op.contact_loss_fraction:g})")
         if self.stop is None and op.stop_when_closed and q["free_area"] == 0.0:
             self.stop = "voids closed: the Li touches the electrolyte everywhere"
+        # touching everywhere, part of it supply-limited (free facets on the SE that carry less current):
+        # the void is gone and the contact is as large as creep can feed it, a steady state
+        if self.stop is None and op.stop_when_closed and q["touching_fraction"] >= 1.0 - 1e-9:
+            limited = "" if q["contact_fraction"] >= 1.0 - 1e-9 else \
+                f" (fraction carrying current {q['contact_fraction']:.4g}, the rest supply-limited)"
+            self.stop = f"voids closed: the Li touches the electrolyte everywhere{limited}"
         if self.stop is not None:
             self._events.append(f"{self.stop} at t = {t_new:.6g} s after {self.charge / 36000:.4g} mAh/cm^2")
             self._snapshot(t_new, force=True)
@@ -649,7 +668,9 @@ class CreepContact(VoidGrowth):
         new = remesh.remesh(self.md, lambda x, y: cell_mesh.graded_size(g.mesh_size, g.mesh_size_far,
                                                                         y - void_top),
                             [self.v, self.p])
+        carrying = self._intervals  # the supply-limited χ go over to the new facets by position
         self._setup_lithium(new.data)
+        self._chi_from_intervals(carrying)
         self.v.x.array[:] = new.functions[self.v.name].x.array
         self.p.x.array[:] = new.functions[self.p.name].x.array
         report = self._solve_state()
@@ -780,7 +801,8 @@ class CreepContact(VoidGrowth):
     def state_scalars(self):
         return {"schedule": self.schedule.state(), "charge": self.charge, "t_accepted": self._t_accepted,
                 "li_volume0": self._li_volume0, "remeshes": self.remeshes, "openings": self.openings,
-                "closings": self.closings, "snapshots": self.snapshots, "stop": self.stop}
+                "closings": self.closings, "snapshots": self.snapshots, "stop": self.stop,
+                "carrying_intervals": self._intervals.tolist()}
 
     def restore_scalars(self, scalars):
         self.schedule.restore(scalars["schedule"])
@@ -789,8 +811,10 @@ class CreepContact(VoidGrowth):
         self.remeshes, self.openings, self.closings = scalars["remeshes"], scalars["openings"], scalars["closings"]
         self.snapshots, self.stop = scalars["snapshots"], scalars["stop"]
         self._set_current()
-        # φ and the coverage follow from the restored geometry and active set; v, p were read back
+        # φ and the coverage follow from the restored geometry, active set and χ; v, p were read back
         self._refresh_active_set()
+        self._chi_from_intervals(scalars["carrying_intervals"])
+        self._update_limited()
         self._update_coverage()
         self.phi_solver.solve()
         self._motion_revision = None
