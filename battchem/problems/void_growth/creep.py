@@ -275,8 +275,11 @@ class CreepContact(VoidGrowth):
         F_v, F_p = (1.0 / (k["sigma0"] * length)) * F_v, (1.0 / (k["U"] * length)) * F_p
         s = cfg.solver
         unknowns = global_size(V) + global_size(Q)
+        # backtracking and many iterations: at low stresses and rates (0.1 MPa, 0.1 mA/cm²) the n = 5
+        # viscosity varies over decades and full Newton steps stall (50 basic iterations were not enough)
         options = {**saddle_point(unknowns, s, velocity="v", pressure="p"), "snes_rtol": s.snes_rtol,
-                   "snes_atol": 1e-10, "snes_stol": 0.0, "snes_max_it": max(s.snes_max_it, 50),
+                   "snes_atol": 1e-10, "snes_stol": 0.0, "snes_max_it": max(s.snes_max_it, 200),
+                   "snes_linesearch_type": "bt",
                    **s.petsc_options.get("creep", {})}
         # Schur-complement preconditioner (iterative solves): the 1/μ-weighted pressure mass matrix
         # (blocks.pressure_mass_schur) in these units and with the coordinate weight
