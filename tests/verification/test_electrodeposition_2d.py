@@ -167,19 +167,22 @@ def first_steps(comp, steps=3):
 @pytest.mark.parametrize("linear_solver", ["auto", "iterative"])
 def test_hong_case_first_steps(linear_solver):
     """The component's defaults take the first steps of the issue's case at its dt = 0.02 s, with
-    MUMPS (``auto`` below 60k unknowns) and with the field split used above that size.
+    MUMPS (``auto`` below 60k unknowns) and with the field split used above that size. The start
+    solves for a potential consistent with ξ (``start``), then each step is one Newton solve.
     Measured (per-field residual norms, nondimensional, of the first step, MUMPS):
-        φ: 7.51e9 → 1.68e8 → 1.40e7 → 6.24e5 → 2.67e3 → 7.0e-2
-        ξ: 4.5e-1 → 7.6 → 5.6e-1 → 4.5e-2 → 2.8e-5 → 2.3e-9
-        c̃: 7.8e3 → 1.3e3 → 3.6e2 → 1.2e1 → 3.3e-2 → 4.2e-5
-    i.e. 5, 4, 3 Newton iterations for the first three steps (field split: the same, 20–49 GMRES
+        ξ: 6.9 → 0.48 → 2.8e-3 → 8.8e-8 → 1.3e-14
+        c̃: 7.7e2 → 30 → 0.13 → 4.8e-6 → 6.0e-11
+        φ: 3.9e-5 → 35 → 5.6 → 6.5e-4 → 3.8e-5 (rounding level of σ̂_s = 2.7e8)
+    i.e. 4, 4, 3 Newton iterations for the first three steps (field split: the same, 20–22 GMRES
     iterations per Newton step); the front moves ahead and the Faradaic current settles at
-    −2991 A/m² (the migration current σ_l × 0.45 V / 180 µm = −2975 A/m²)."""
+    −2991 A/m² (the migration current σ_l × 0.45 V / 180 µm = −2975 A/m²). From φ = Vξ instead
+    (``start(initial_potential=False)``) the first solve takes 5 iterations, φ: 7.5e9 → … → 7.0e-2,
+    and fails at dt = 0.1 s, where the consistent start converges in 5."""
     comp = hong_case(MPI.COMM_WORLD, settings=SolverConfig(linear_solver=linear_solver))
     iterations, krylov = first_steps(comp)
     assert iterations[0] <= 8 and max(iterations[1:]) <= 6, iterations
     if linear_solver == "iterative":
-        assert max(krylov) <= 100, krylov  # measured 49
+        assert max(krylov) <= 100, krylov  # measured 22
     q = comp.quantities()
     assert q["tip_height"] > 20.0e-6  # plating: the front advanced from x = 20 µm
     assert q["current_density"] == pytest.approx(-1.19 * 0.45 / 180e-6, rel=0.02)
@@ -189,8 +192,9 @@ def test_hong_case_first_steps(linear_solver):
 @pytest.mark.slow
 def test_hong_case_full_mesh():
     """The issue's own mesh (400 × 200 cells, 241k unknowns: the default choice is then the field
-    split). Measured: 5, 4, 3 Newton iterations, 27–57 GMRES iterations each, 1.8 s per Newton
-    iteration on 1 rank (MUMPS: 2.6–3.4 s)."""
+    split). Measured (with φ = Vξ at the start, before the consistent initial potential): 5, 4, 3
+    Newton iterations, 27–57 GMRES iterations each, 1.8 s per Newton iteration on 1 rank (MUMPS:
+    2.6–3.4 s)."""
     comp = hong_case(MPI.COMM_WORLD, geometry=FULL)
     iterations, krylov = first_steps(comp)
     assert iterations[0] <= 8 and max(iterations[1:]) <= 6, iterations
