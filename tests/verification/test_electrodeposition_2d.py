@@ -213,8 +213,9 @@ def small_case(comm, **overrides) -> Electrodeposition:
     left = dmesh.locate_entities_boundary(msh, 1, lambda x: np.isclose(x[0], 0.0))
     right = dmesh.locate_entities_boundary(msh, 1, lambda x: np.isclose(x[0], lx))
     bottom = dmesh.locate_entities_boundary(msh, 1, lambda x: np.isclose(x[1], 0.0))
+    noise = 0.5 if overrides.get("noise_seed", 11) is not None else 0.0
     params = parameters("Hong2018_normalised", partner="LLZO_Ni2012", L_eta=0.1, D_metal=3.179e-13,
-                        anisotropy_strength=0.04, anisotropy_mode=4, noise_amplitude=0.5,
+                        anisotropy_strength=0.04, anisotropy_mode=4, noise_amplitude=noise,
                         eigenstrain=(0.01, 0.0, 0.0))
     kwargs = {"mechanics": "two_way", "displacement_bcs": [(left, None), (bottom, 1)],
               "pressure_facets": right, "noise_seed": 11, **overrides}
@@ -283,3 +284,30 @@ def test_reject_restores_the_last_accepted_state():
     comp.reject()
     for k, f in comp.state_functions().items():
         assert np.array_equal(f.x.array, before[k]), k
+
+
+@pytest.mark.mpi
+def test_initial_states():
+    """The ξ = ½ level of the initial profiles: a flat front at x0 (tip x0, roughness 1 per unit of
+    electrode), round nuclei of radius r on it (tip x0 + r), random nuclei drawn the same on every
+    rank. P1 interpolants of tanh profiles with h = δ: tip within 1 % of δ (measured ≤ 2e-4 δ)."""
+    comp = small_case(MPI.COMM_WORLD, mechanics="none", noise_seed=None)
+    delta = comp.params.interface_width()
+    comp.set_planar_front(4e-6)
+    assert comp.tip_height() == pytest.approx(4e-6, abs=0.01 * delta)
+    assert comp.roughness() == pytest.approx(1.0, abs=1e-3)
+    comp.set_bumps(4e-6, radius=1e-6, spacing=4e-6, offset=2e-6)
+    assert comp.tip_height() == pytest.approx(5e-6, abs=0.01 * delta)
+    comp.set_random_nuclei(4e-6, count=3, radius=1.5e-6, seed=5)
+    assert comp.tip_height() == pytest.approx(5.5e-6, abs=0.01 * delta)
+    assert comp.roughness() > 1.05
+    n = comp.V.dofmap.index_map.size_local
+    xi = comp.comm.allgather((comp.V.tabulate_dof_coordinates()[:n], comp.xi.x.array[:n]))
+    serial = small_case(MPI.COMM_SELF, mechanics="none", noise_seed=None)
+    serial.set_random_nuclei(4e-6, count=3, radius=1.5e-6, seed=5)
+    for x, values in xi:  # every rank's values equal the serial field at the same points
+        ref = serial.V.tabulate_dof_coordinates()
+        index = {tuple(np.round(p / 1e-9).astype(int)): k for k, p in enumerate(ref)}
+        k = [index[tuple(np.round(p / 1e-9).astype(int))] for p in x]
+        # same nuclei; numpy's vectorised tanh may differ in the last bit with the array length
+        assert np.allclose(values, serial.xi.x.array[k], rtol=0.0, atol=1e-14)
