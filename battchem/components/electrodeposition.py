@@ -28,6 +28,12 @@ Boundary conditions:
   reported, no feedback); ``two_way`` solves û in the same Newton system, the stress entering η
   through −Ω σ_h/(nF) and the Allen–Cahn driving force through ∂ψ/∂ξ.
 
+Initial state: ``set_planar_front`` / ``set_bumps`` / ``set_nuclei`` / ``set_random_nuclei`` /
+``set_order_parameter``, ``set_concentration``, then :meth:`start` (solves for a potential consistent
+with ξ). Langevin noise (``params.noise_amplitude`` > 0 with ``noise_seed``): a standard normal DG0
+field ζ redrawn at each step from (seed, step) (``battchem.noise``, rank-count independent) adds
+a ζ 16ξ²(1 − ξ)² to ∂ξ/∂t, i.e. only in the interface; its strength per unit time depends on dt.
+
 Time: :meth:`solve` (dt in s) then :meth:`accept` or :meth:`reject`. Quantities (SI; per unit depth
 in 2-D, per unit area in 1-D): :meth:`quantities`.
 """
@@ -56,6 +62,7 @@ from battchem.physics.mechanics import von_mises_stress
 from battchem.solvers import NonlinearSolver, default_options, rigid_body_modes
 from battchem.time_integration import BDF
 
+FARADAY = ed.FARADAY
 MECHANICS = ("none", "one_way", "two_way")
 CONTROLS = ("voltage", "current")
 
@@ -691,8 +698,6 @@ class Electrodeposition:
             stats["mechanics"] = self.u_solver.stats
         return stats
 
-
-FARADAY = ed.FARADAY
 
 
 def parameters(deposition: str = "Hong2018_normalised", metal: str | None = "Li_metal",
