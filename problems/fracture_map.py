@@ -32,7 +32,7 @@ import yaml
 from battchem import analytic
 from battchem.driver import load_config
 from battchem.output import read_series
-from battchem.sweep import bisect_threshold, power_law_fit
+from battchem.search import bisect_threshold, power_law_fit
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "particle_disk_fracture_map.yaml"
