@@ -151,11 +151,11 @@ def Q(default: Any, unit: str = "-", description: str = "", **constraints: Any) 
 MAX_GMSH_CELLS = 5e7
 
 
-def check_cell_count(estimate: float, keys: str) -> None:
+def check_cell_count(estimate: float, keys: str, hint: str = "use coarser sizes") -> None:
     """Refuse an input whose gmsh mesh would have more than :data:`MAX_GMSH_CELLS` cells."""
     if not estimate <= MAX_GMSH_CELLS:  # also catches nan/inf
         raise ValueError(f"{keys} would give about {estimate:.2g} cells in gmsh (allowed: at most "
-                         f"{MAX_GMSH_CELLS:.0e}; use coarser sizes, or geometry.refine to refine in parallel)")
+                         f"{MAX_GMSH_CELLS:.0e}; {hint})")
 
 
 class SteppingConfig(Model):
@@ -517,7 +517,11 @@ def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, ind
         if optional_model is not None:  # an optional section: show its keys, commented out
             lines.append(f"{pad}{name}: null  # {info.description or 'optional section'}; to enable, "
                          f"replace null by (defaults shown):")
-            lines.extend(_commented_out(commented_yaml(optional_model(), {}, indent + 1), pad))
+            try:
+                body = commented_yaml(optional_model(), {}, indent + 1)
+            except ValidationError:  # a section with required keys: list them with their meaning
+                body = _item_keys(optional_model, indent + 1)
+            lines.extend(_commented_out(body, pad))
             continue
         item_model = _list_item_model(info.annotation)
         if item_model is not None:

@@ -61,3 +61,48 @@ def _profiles(problem, profiles, path: Path) -> Path:
         lines = [(np.zeros(1), "")]
     return plotting.curves(path, None, [{"ylabel": "c / c0", "lines": lines}], xlabel="x [µm]",
                            title=_title(problem))
+
+
+def phase_field_plots(problem, outdir: Path) -> list[Path]:
+    """plots/deposit.png (ξ, with the hydrostatic stress beside it when mechanics is on) and
+    plots/series.png (current, tip height, roughness against time)."""
+    from dolfinx import fem
+
+    comm = problem.comm
+    folder = plotting.plots_folder(outdir, comm)
+    e = problem.edep
+    data = {"xi": e.xi.x.array}
+    if problem.sigma_h is not None:  # cell values of σ_h [Pa], drawn at the nodes
+        sh = fem.Function(e.V)
+        sh.interpolate(problem.sigma_h)
+        data["sigma_h"] = sh.x.array
+    grid = plotting.gather_grid(e.V, data)
+    dim = problem.config.domain.dimension
+
+    def draw() -> list[Path]:
+        grid.points[:] *= 1e6  # µm
+        view = "xy" if dim == 2 else "iso"
+        title = _phase_title(problem)
+        paths = [plotting.field_picture(grid, "xi", folder / "deposit.png", title=f"Deposit, {title}",
+                                        bar_title="order parameter (1: Li metal)", cmap="Greys", symmetric=False, view=view)]
+        if "sigma_h" in data:
+            paths.append(plotting.field_picture(grid, "sigma_h", folder / "stress.png",
+                                                title=f"Hydrostatic stress, {title}", bar_title="σ_h [MPa]",
+                                                scale=1e6, view=view))
+        s = read_series(outdir / "series.csv")
+        panels = [{"ylabel": "current density [A/m²]", "lines": [(-s["current_density"], "Faradaic (plating +)")]},
+                  {"ylabel": "tip height [µm]", "lines": [(s["tip_height"] * 1e6, "")]},
+                  {"ylabel": "roughness [-]", "lines": [(s["roughness"], "")]}]
+        paths.append(plotting.curves(folder / "series.png", s["time"], panels, xlabel="time [s]", title=title))
+        return paths
+
+    return on_root(comm, draw)
+
+
+def _phase_title(problem) -> str:
+    cfg = problem.config
+    seg = cfg.operation.segments[0]
+    control = f"{seg.voltage * 1e3:+g} mV" if seg.voltage is not None else f"{seg.current_density:+g} A/m²"
+    m = cfg.mechanics
+    mech = "" if m.mode == "none" else f", {m.mode.replace('_', '-')} mechanics"
+    return f"{cfg.deposition.name}, {control}{mech}"
