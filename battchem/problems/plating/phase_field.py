@@ -161,10 +161,7 @@ class PhaseFieldPlating(Plating):
 
     # protocol ---------------------------------------------------------------------------------
     def end_time(self) -> float:
-        s = self.schedule
-        if s.finished:
-            return s.finished_at
-        return s.end + sum(s.segments[k % len(s.segments)].duration for k in range(s.index + 1, s.count))
+        return self.schedule.planned_end()
 
     def milestones(self) -> list[float]:
         return [*self.schedule.milestones(), self.end_time()]
@@ -215,8 +212,7 @@ class PhaseFieldPlating(Plating):
 
     def results(self):
         return {"tip_height [m]": self.edep.tip_height(), "interface_width [m]": self.params.interface_width(),
-                "segments": [{"segment": e.index + 1, "cycle": e.cycle, "end_time [s]": e.time,
-                              "end_reason": e.reason} for e in self.schedule.ends]}
+                "segments": self.schedule.summary()}
 
     # outputs ----------------------------------------------------------------------------------
     def columns(self):
