@@ -49,6 +49,17 @@ def test_interpolation_and_double_well(x):
     assert value(ed.interface_band(c(x))) == pytest.approx(16 * x**2 * (1 - x) ** 2, abs=1e-15)
 
 
+def test_interpolation_is_clamped():
+    """Outside [0, 1] h takes its end values (discrete ξ over- and undershoots; σ_eff must stay
+    between σ_l and σ_s), with zero slope, on UFL and on numpy input alike."""
+    for x, h in ((-0.02, 0.0), (1.03, 1.0)):
+        assert value(ed.interpolation(c(x))) == h
+        v = ufl.variable(c(x))
+        assert value(ufl.diff(ed.interpolation(v), v)) == 0.0
+    assert np.array_equal(ed.interpolation(np.array([-0.5, 0.0, 1.0, 2.0])), [0.0, 0.0, 1.0, 1.0])
+    assert ed.interpolation(np.array([0.3]))[0] == pytest.approx(0.3**3 * (6 * 0.09 - 4.5 + 10), abs=1e-15)
+
+
 def test_interpolation_end_values():
     for x, h, dh in ((0.0, 0.0, 0.0), (1.0, 1.0, 0.0), (0.5, 0.5, 1.875)):
         assert value(ed.interpolation(c(x))) == pytest.approx(h, abs=1e-15)
