@@ -682,3 +682,11 @@ class ParticleFracture(Problem):
 
         return plots.make_plots(self, Path(outdir))
 
+    @classmethod
+    def study_plots(cls, config, rows, critical, outdir):
+        """The fracture map (fracture_map.png, fracture_map.csv) of a sweep that searches the critical
+        C-rate over the particle radius."""
+        from battchem.problems.particle_fracture import plots
+
+        return plots.fracture_map(config, rows, critical, Path(outdir))
+
