@@ -63,3 +63,16 @@ def test_generic_map_draws_one_curve_per_value_of_the_second_key(tmp_path):
     import matplotlib.image
 
     assert path.name == "study.png" and matplotlib.image.imread(path).shape[0] > 100
+
+
+def test_the_domain_of_a_field_picture_is_cut_from_its_title_and_colour_bar():
+    """plating's deposit montage keeps the drawn domain of each picture: a synthetic 'picture' with
+    a sparse title line, a grey domain and a colour bar taller than the domain."""
+    from battchem.problems.plating.plots import _domain
+
+    image = np.ones((90, 120, 3))
+    image[2:6, 10:60:3] = 0.0  # title text
+    image[30:60, 10:95] = 0.5  # domain (rows 30-59, columns 10-94)
+    image[20:80, 100:104] = 0.2  # colour bar
+    body = _domain(image)
+    assert body.shape[:2] == (30, 85) and np.all(body == 0.5)

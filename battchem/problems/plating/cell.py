@@ -1,4 +1,4 @@
-"""plating, model cell_1d: Li | binary electrolyte | Li with sharp interfaces (PHYSICS.md §2a).
+"""plating, model cell_1d: Li | binary electrolyte | Li with sharp interfaces (docs/plating.md).
 
 Unknowns on the electrolyte x ∈ (0, L), counter electrode at x = 0, working electrode at x = L:
 the logarithmic salt concentration u = ln(c/c0) (so c = c0 e^u stays positive whatever a Newton

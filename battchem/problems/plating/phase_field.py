@@ -1,12 +1,13 @@
-"""plating, model phase_field: phase-field electrodeposition of Li (PHYSICS.md §2b), after Chen et
+"""plating, model phase_field: phase-field electrodeposition of Li (docs/plating.md), after Chen et
 al. 2015 with the Hong & Viswanathan 2018 set by default, in 2-D (per unit depth) and 3-D.
 
-Unknowns: the order parameter ξ (1 metal, 0 electrolyte), the Li⁺ concentration c̃ = c/c0 and the
-potential φ, and with mechanics the displacement u:
+Unknowns: the order parameter ξ (1 metal, 0 electrolyte), the logarithm of the Li⁺ concentration
+c̃ = c/c0 in the electrolyte and the potential φ, and with mechanics the displacement u:
 
     ∂ξ/∂t = −L_σ [g′(ξ) − ∇·(κ(θ)∇ξ)] − L_η h′(ξ) [e^((1−α)nFη/RT) − c̃ e^(−αnFη/RT)]
-    ∂c̃/∂t = ∇·[D_eff ∇c̃ + D_eff c̃ (nF/RT) ∇φ] − (c_s/c0) ∂ξ/∂t
-    ∇·(σ_eff ∇φ) = nF c_s ∂ξ/∂t,    η = φ − E^θ (− Ω σ_h/F with two-way mechanics)
+    ∂[(1 − h) c̃ + r h Θ(c̃)]/∂t = ∇·[D_eff c̃ ∇(ln c̃ + (nF/RT) φ)],   r = c_s/c0, Θ = c̃/(c̃ + K)
+    ∇·(σ_eff ∇φ) = nF c_s ∂(hΘ)/∂t,    η = φ − E^θ (− Ω σ_h/F with two-way mechanics)
+    ∇·σ(u, ξ) = 0,   σ = C(ξ) : (ε(u) − h(ξ) ε⁰)   (stiffness interpolated between Li and the partner)
 
 assembled and solved by the electrodeposition component (battchem.components.electrodeposition):
 nondimensional inside, SI here. The electrode (x = 0) holds ξ = 1 and the applied potential (or,
@@ -106,6 +107,7 @@ class PhaseFieldPlating(Plating):
         self._apply(self.schedule.current)
         self.edep.start()
         self.schedule.begin(0.0)
+        self.initial_tip = self.edep.tip_height()
         self.stop_height = op.stop_at_tip * cfg.domain.length
         self._events: list[str] = []
         self._stopped: str | None = None
@@ -207,9 +209,14 @@ class PhaseFieldPlating(Plating):
         out, self._events = self._events, []
         return out
 
+    def mean_tip_velocity(self) -> float:
+        """(x_tip(t) − x_tip(0)) / t [m/s], the tip's mean advance over the run so far."""
+        t = self.edep.time
+        return (self.edep.tip_height() - self.initial_tip) / t if t > 0 else 0.0
+
     def results(self):
-        return {"tip_height [m]": self.edep.tip_height(), "interface_width [m]": self.params.interface_width(),
-                "segments": self.schedule.summary()}
+        return {"tip_height [m]": self.edep.tip_height(), "tip_velocity [m/s]": self.mean_tip_velocity(),
+                "interface_width [m]": self.params.interface_width(), "segments": self.schedule.summary()}
 
     # outputs ----------------------------------------------------------------------------------
     def columns(self):
@@ -244,7 +251,7 @@ class PhaseFieldPlating(Plating):
 
     def state_scalars(self):
         return {"edep": self.edep.state(), "schedule": self.schedule.state(), "stopped": self._stopped,
-                "warned_unfilled": self._warned_unfilled}
+                "warned_unfilled": self._warned_unfilled, "initial_tip": self.initial_tip}
 
     def restore_scalars(self, scalars):
         self.edep.restore(scalars["edep"])
@@ -254,6 +261,7 @@ class PhaseFieldPlating(Plating):
             self._apply(self.schedule.current)
         self._xi_old[:] = self.edep.xi.x.array
         self._warned_unfilled = scalars.get("warned_unfilled", False)
+        self.initial_tip = scalars.get("initial_tip", self.initial_tip)
         self._update_fields()
 
     def solver_statistics(self):
