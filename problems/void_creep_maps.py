@@ -10,7 +10,7 @@ Li | LLZO), each an ordinary run of the problem with overrides.
   set): the largest current at which the whole contact stays compressive after the first step,
   i.e. creep supplies the Li everywhere the current strips it; above it part of the contact is
   supply-limited (``touching`` but starved, the contact fraction through which current flows drops).
-  Found by geometric bisection (``battchem.sweep.bisect_threshold``) and drawn against the measured
+  Found by geometric bisection (``battchem.search.bisect_threshold``) and drawn against the measured
   values of reference/plating-voids.md §4 with their verification status.
 
     containers/run python3 problems/void_creep_maps.py [closure current ccs] [-o out/void_creep_maps]
@@ -32,7 +32,7 @@ from mpi4py import MPI
 
 import battchem
 from battchem.driver import load_config
-from battchem.sweep import bisect_threshold
+from battchem.search import bisect_threshold
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "void_creep_closure.yaml"
