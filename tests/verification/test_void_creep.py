@@ -5,6 +5,8 @@ A small plane-strain cell (one void 6 µm wide and 1.5 µm high every 20 µm, 10
 LLZO, Roy et al. 2021 creep) closing under 1 MPa; 1 vs 2 ranks and the whole pipeline are checked by
 the gold series (tests/regression/inputs/void_creep_short.yaml)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -82,7 +84,7 @@ def test_contact_fraction_history_converges_with_the_time_step(tmp_path):
 def test_contact_fraction_history_converges_with_the_mesh(tmp_path):
     """The same closure on meshes of 0.5, 0.25 and 0.125 µm at the interface (time steps follow the
     edge length): the L1 distance between successive contact-fraction histories halves with h
-    (the staircase of closings has steps of one facet)."""
+    (the staircase of closings has steps of one facet). Measured 0.0080 and 0.0034 (ratio 0.43)."""
     times = np.linspace(0.0, 1200.0, 2401)
     histories = [contact_history(run(tmp_path, f"h_{h}", [*NO_REMESH, f"geometry.mesh_size={h}"]), times)
                  for h in (0.5e-6, 0.25e-6, 0.125e-6)]
@@ -125,3 +127,20 @@ def test_bad_input_is_refused(change, message):
     data = {**CELL, **change}
     with pytest.raises(ConfigError, match=message):
         load_config(data)
+
+
+def test_supply_limited_contact_survives_remeshing(tmp_path):
+    """At 0.1 MPa and 1 mA/cm² (problems/void_creep_stripping.yaml) part of the touching contact is
+    supply-limited (χ < 1) from the first step on. Remeshing after every step (min_angle 59°) must
+    carry χ over to the new facets by position: the contact fraction carrying current stays where it
+    is (0.724; with χ reset to 0 by a remesh it fell to 0.25, the fully supplied contact alone). The
+    bound 1 % is far above its change over three steps (< 1e-4) and far below the 65 % drop."""
+    path = Path(__file__).resolve().parents[2] / "problems" / "void_creep_stripping.yaml"
+    result = battchem.run(path, tmp_path / "remesh", ["remesh.min_angle=59", "stepping.max_steps=3",
+                                                      "output.plots=false", "output.fields_every=0"],
+                          quiet=True)
+    assert result.status == "interrupted", result.message
+    s = result.series
+    assert s["remeshes"][-1] == 3
+    assert s["touching_fraction"][1] - s["contact_fraction"][1] > 0.02  # a supply-limited part exists
+    assert np.allclose(s["contact_fraction"][1:], s["contact_fraction"][1], rtol=0.01, atol=0)
