@@ -67,7 +67,8 @@ def current(outdir: Path, pressure: float = 1e5, capacity: float = 180.0) -> dic
     out = {}
     for j in (0.1, 1.0, 3.0, 10.0):
         duration = capacity / (j * MA_CM2)
-        seg = f"operation.segments=[{{control: current, current_density: {j * MA_CM2}, duration: {duration}}}]"
+        seg = (f"operation.segments=[{{control: current, current_density: {j * MA_CM2}, "
+               f"duration: {duration}}}]")
         r = battchem.run(BASE, outdir / f"current_{j:g}mAcm2", [*QUIET,
                                                                 f"operation.stack_pressure={pressure}", seg],
                          quiet=True, overwrite=True)

@@ -29,7 +29,8 @@ def roy_cell(a_bar: float, region: float = 5.0, per_length: float = 8.0):
     ``region`` × a, elements of min(a, κZ)/``per_length`` along the interface."""
     a = a_bar * KAPPA_Z
     R = region * a
-    overrides = ["geometry.coordinates=axisymmetric", f"geometry.spacing={2 * R}", f"geometry.li_thickness={R}",
+    overrides = ["geometry.coordinates=axisymmetric", f"geometry.spacing={2 * R}",
+                 f"geometry.li_thickness={R}",
                  f"geometry.electrolyte_thickness={R}", f"geometry.mesh_size={min(a, KAPPA_Z) / per_length}",
                  f"geometry.mesh_size_far={R / 8}", "voids.shape=patch", "voids.height=0",
                  f"voids.size={2 * a}",

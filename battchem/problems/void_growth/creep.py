@@ -155,7 +155,8 @@ class CreepContact(VoidGrowth):
         self.phi_solver = NonlinearSolver(F, self.phi, [], prefix="electrolyte_", options=options,
                                           linear=cfg.interface.kinetics == "linear")
         self._se_forms = {
-            "current": fem.form(self.chi * j * cs.weight * ds_i), "covered": fem.form(self.chi * cs.weight * ds_i),
+            "current": fem.form(self.chi * j * cs.weight * ds_i),
+            "covered": fem.form(self.chi * cs.weight * ds_i),
             "counter_potential": fem.form(self.phi * cs.weight * ds_c), "counter": fem.form(cs.weight * ds_c)}
         # interface facets: their cells (χ lives there) and x ranges
         fdim = msh.topology.dim - 1
@@ -313,8 +314,8 @@ class CreepContact(VoidGrowth):
         self.von_mises = fem.Function(DG0, name="von_mises_stress")
         self.creep_rate = fem.Function(DG0, name="creep_rate")
         points = DG0.element.interpolation_points()
-        self._cell_expressions = {self.von_mises: fem.Expression(law.von_mises(law.deviatoric_stress(D,
-                                                                                                     mu)), points),
+        von_mises = law.von_mises(law.deviatoric_stress(D, mu))
+        self._cell_expressions = {self.von_mises: fem.Expression(von_mises, points),
                                   self.creep_rate: fem.Expression(law.effective_strain_rate(D), points)}
         self.velocity = fem.Function(V, name="velocity")
         self.pressure = fem.Function(Q, name="pressure")
@@ -811,7 +812,8 @@ class CreepContact(VoidGrowth):
         self.schedule.restore(scalars["schedule"])
         self.charge, self._t_accepted = scalars["charge"], scalars["t_accepted"]
         self._li_volume0 = scalars["li_volume0"]
-        self.remeshes, self.openings, self.closings = scalars["remeshes"], scalars["openings"], scalars["closings"]
+        self.remeshes, self.openings = scalars["remeshes"], scalars["openings"]
+        self.closings = scalars["closings"]
         self.snapshots, self.stop = scalars["snapshots"], scalars["stop"]
         self._set_current()
         # φ and the coverage follow from the restored geometry, active set and χ; v, p were read back

@@ -132,8 +132,8 @@ class CellGeometry(Model):
     """The unit cell: one void, half of the spacing to the next, Li above, electrolyte below."""
 
     coordinates: Literal["plane_strain", "axisymmetric"] = Q(
-        "plane_strain", "-", "plane_strain: parallel grooves (x across); axisymmetric: round voids (r, z), the "
-        "cell a cylinder of radius spacing/2")
+        "plane_strain", "-", "plane_strain: parallel grooves (x across); axisymmetric: round voids (r, z), "
+        "the cell a cylinder of radius spacing/2")
     spacing: float = Q(40e-6, "m", "distance between void centres (the cell spans half of it)", gt=0, le=1)
     li_thickness: float = Q(20e-6, "m", "Li thickness L above the interface", gt=0, le=1)
     electrolyte_thickness: float = Q(20e-6, "m", "solid-electrolyte thickness H below the interface", gt=0,
@@ -146,7 +146,8 @@ class CellGeometry(Model):
         from battchem.config import check_cell_count
 
         if self.mesh_size > self.mesh_size_far:
-            raise ValueError(f"mesh_size = {self.mesh_size:g} must be <= mesh_size_far = {self.mesh_size_far:g}")
+            raise ValueError(f"mesh_size = {self.mesh_size:g} must be <= mesh_size_far = "
+                             f"{self.mesh_size_far:g}")
         width = self.spacing / 2
         if self.mesh_size > width / 4:
             raise ValueError(f"mesh_size = {self.mesh_size:g} m: at least 4 elements across the cell "
@@ -162,8 +163,8 @@ class Voids(Model):
     size: float = Q(10e-6, "m", "void width 2a at the interface (diameter when axisymmetric)", gt=0, le=1)
     height: float = Q(2.5e-6, "m", "void height b above the interface (0 for shape patch)", ge=0, le=1)
     shape: Literal["ellipse", "cap", "patch"] = Q(
-        "ellipse", "-", "ellipse: half-ellipse of half-width a and height b (meets the interface at 90°); cap: "
-        "circular cap of height b <= a; patch: a debonded flat patch (height 0, Roy et al. 2021)")
+        "ellipse", "-", "ellipse: half-ellipse of half-width a and height b (meets the interface at 90°); "
+        "cap: circular cap of height b <= a; patch: a debonded flat patch (height 0, Roy et al. 2021)")
 
 
 class CreepSegment(protocol.Segment):
@@ -248,8 +249,8 @@ class CreepContactConfig(BaseConfig):
     def _void_fits(self):
         g, v = self.geometry, self.voids
         if not v.size / 2 < g.spacing / 2 - g.mesh_size:
-            raise ValueError(f"voids.size = {v.size:g} m leaves no contact: it must be smaller than geometry.spacing "
-                             f"= {g.spacing:g} m by at least two elements")
+            raise ValueError(f"voids.size = {v.size:g} m leaves no contact: it must be smaller than "
+                             f"geometry.spacing = {g.spacing:g} m by at least two elements")
         if v.shape == "patch" and v.height != 0:
             raise ValueError("voids.height must be 0 for a patch (a flat debonded patch)")
         if v.shape != "patch":
@@ -257,7 +258,8 @@ class CreepContactConfig(BaseConfig):
                 raise ValueError(f"voids.height = {v.height:g} m: at least 2 elements (geometry.mesh_size = "
                                  f"{g.mesh_size:g} m) are needed (or shape: patch for a flat one)")
             if v.height > 0.5 * g.li_thickness:
-                raise ValueError(f"voids.height = {v.height:g} m must be at most half of geometry.li_thickness")
+                raise ValueError(f"voids.height = {v.height:g} m must be at most half of "
+                                 "geometry.li_thickness")
         if v.shape == "cap" and v.height > v.size / 2:
             raise ValueError("a cap is at most a half disk: voids.height must be <= voids.size / 2")
         return self
