@@ -24,11 +24,13 @@ import itertools
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mpi4py import MPI
 
+from battchem import problems
 from battchem.config import BaseConfig, ConfigError, SweepConfig, parse_yaml
 from battchem.output import read_manifest, read_series
 from battchem.search import bisect_threshold, power_law_fit
@@ -131,7 +133,9 @@ def expand(config: BaseConfig) -> list[Case]:
     for k, (g, z) in enumerate(itertools.product(combos, zipped)):
         values = dict(zip(grid_keys, g, strict=True)) | dict(zip(s.zip, z, strict=True))
         if s.derived:
-            flat = flatten(case_config(config, values))
+            with warnings.catch_warnings():  # the input before its derived keys is not the case's input
+                warnings.simplefilter("ignore")
+                flat = flatten(case_config(config, values))
             for key, expression in s.derived.items():
                 values[key] = evaluate(expression, flat | values)
         shown = "_".join(f"{key.split('.')[-1]}={_short(v)}" for key, v in values.items() if key not in s.derived)
@@ -205,6 +209,7 @@ def sweep(source, outdir: str | Path | None = None, overrides: list[str] | None 
     if comm.rank == 0:
         rows, critical = _tables(config, cases, outdir)
         _plot(config, rows, critical, outdir)
+        problems.get(config.problem).study_plots(config, rows, critical, outdir)
     rows, critical = comm.bcast((rows, critical), root=0)
     return StudyResult(outdir, rows, critical, "interrupted" if interrupted else "completed")
 
@@ -330,49 +335,61 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def _plot(config: BaseConfig, rows: list[dict], critical: list[dict], outdir: Path) -> Path | None:
-    """The regime map: the critical value (or each summary value) against the first grid key."""
+    """The regime map: the critical value (or each summary value) against the first grid key, one
+    curve per value of the second grid key when there is one."""
     s = config.sweep
     keys = list(s.grid) or list(s.zip)
     if not keys:
         return None
     x_key = keys[0]
+    group_key = keys[1] if len(s.grid) > 1 else None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    def grouped(table, name, lo=None, hi=None):
+        groups: dict = {}
+        for r in table:
+            if isinstance(r.get(x_key), (int, float)) and isinstance(r.get(name), (int, float)) \
+                    and math.isfinite(r[name]):
+                point = (r[x_key], r[name], r[lo] if lo else None, r[hi] if hi else None)
+                groups.setdefault(r.get(group_key) if group_key else None, []).append(point)
+        return groups
+
     if critical:
-        name = f"{s.critical.key} critical"
-        points = [(r[x_key], r[name], r[f"{s.critical.key} lo"], r[f"{s.critical.key} hi"]) for r in critical
-                  if isinstance(r.get(x_key), (int, float)) and math.isfinite(r[name])]
-        series = {s.critical.key: points}
+        k = s.critical.key
+        series = {k: grouped(critical, f"{k} critical", f"{k} lo", f"{k} hi")}
     else:
-        series = {}
-        for name in s.summary:
-            pts = [(r[x_key], r[name], None, None) for r in rows
-                   if isinstance(r.get(x_key), (int, float)) and isinstance(r.get(name), (int, float))]
-            if pts:
-                series[name] = pts
+        series = {name: grouped(rows, name) for name in s.summary}
+    series = {name: groups for name, groups in series.items() if groups}
     if not series:
         return None
     fig, axes = plt.subplots(len(series), 1, figsize=(6.5, 3.2 * len(series)), squeeze=False)
-    for ax, (name, pts) in zip(axes[:, 0], series.items(), strict=True):
-        pts.sort()
-        x = [p[0] for p in pts]
-        y = [p[1] for p in pts]
-        positive = all(v > 0 for v in x + y)
-        if pts and pts[0][2] is not None:
-            lo = [p[1] - p[2] for p in pts]
-            hi = [p[3] - p[1] for p in pts]
-            ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label="bracket")
-        else:
-            ax.plot(x, y, "o-", label=name)
-        if positive and len(x) >= 2:
-            p, a, err = power_law_fit(x, y)
-            xs = sorted(x)
-            ax.plot(xs, [a * v**p for v in xs], "--", color="0.4",
-                    label=f"fit ∝ x^{p:.3g}" + (f" ± {err:.2g}" if math.isfinite(err) else ""))
+    for ax, (name, groups) in zip(axes[:, 0], series.items(), strict=True):
+        every = [p for pts in groups.values() for p in pts]
+        positive_x = all(p[0] > 0 for p in every)
+        positive = positive_x and all(p[1] > 0 for p in every)
+        for group, pts in sorted(groups.items(), key=lambda g: (g[0] is None, g[0])):
+            pts.sort()
+            x = [p[0] for p in pts]
+            y = [p[1] for p in pts]
+            label = f"{group_key} = {group:g}" if group_key and isinstance(group, (int, float)) else \
+                (f"{group_key} = {group}" if group_key else name)
+            if pts[0][2] is not None:
+                lo = [p[1] - p[2] for p in pts]
+                hi = [p[3] - p[1] for p in pts]
+                ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3, label="bracket" if not group_key else label)
+            else:
+                ax.plot(x, y, "o-", label=label)
+            if positive and len(x) >= 2 and len(groups) == 1:
+                p, a, err = power_law_fit(x, y)
+                xs = sorted(x)
+                ax.plot(xs, [a * v**p for v in xs], "--", color="0.4",
+                        label=f"fit ∝ x^{p:.3g}" + (f" ± {err:.2g}" if math.isfinite(err) else ""))
+        if positive_x and max(p[0] for p in every) > 10 * min(p[0] for p in every):
             ax.set_xscale("log")
+        if positive and len(groups) == 1:
             ax.set_yscale("log")
         ax.set_xlabel(x_key)
         ax.set_ylabel(name)

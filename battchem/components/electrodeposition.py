@@ -4,19 +4,24 @@ Given a mesh (coordinates in metres), the SI :class:`battchem.physics.electrodep
 and the facets of the electrode (current collector) and of the electrolyte boundary (bulk
 electrolyte / counter side), :class:`Electrodeposition` builds
 
-    ξ, c̃ (P1), φ (P1) and, with mechanics, û = u/l0 (P1 vector; scalar in 1-D)
+    ξ, ln c̃, φ (P1) and, with mechanics, û = u/l0 (P1 vector; scalar in 1-D)
 
-and the nondimensional residuals of ``battchem.physics.electrodeposition`` (Allen–Cahn with
-nonlinear Butler–Volmer, Nernst–Planck, charge conservation, equilibrium), integrated in time with
-BDF1 (BDF2 optional) and solved together, one Newton solve per step, with SNES ``newtonls`` and a
+(c̃ the Li⁺ concentration of the electrolyte over c0, carried as its logarithm so that it stays
+positive whatever a Newton step does; ``c`` holds the ions per volume (1 − h(ξ)) c̃ for output) and
+the nondimensional residuals of ``battchem.physics.electrodeposition`` (Allen–Cahn with nonlinear
+Butler–Volmer, the Li balance of ions and metal with Nernst–Planck fluxes, charge conservation,
+equilibrium), integrated in time with BDF1 (BDF2 optional; the rates of the Li content and of the
+metal fraction are the scheme's differences of the whole expressions, so the discrete Li balance is
+exact) and solved together, one Newton solve per step, with SNES ``newtonls`` and a
 backtracking line search through :class:`battchem.blocks.BlockSolver` (prefix
-``electrodeposition_``; per-field scaled residuals, see ``_residual_scales``): MUMPS below
-``settings.direct_max_dofs`` unknowns, above it GMRES on a multiplicative field split with one
-GAMG V-cycle per field (with rigid-body modes for û).
+``electrodeposition_``; per-field scaled residuals, see ``_residual_scales``; the charge balance
+divided by the largest conductivity, so that its rounding level does not stall the line search):
+MUMPS below ``settings.direct_max_dofs`` unknowns, above it GMRES on a multiplicative field split
+with one GAMG V-cycle per field (with rigid-body modes for û).
 
 Boundary conditions:
 - electrode facets: ξ = 1; φ = V (voltage control, :meth:`set_voltage`); no Li⁺ flux;
-- electrolyte facets: ξ = 0, c̃ = c̃_b (:meth:`set_bulk_concentration`), φ = 0 (the reference;
+- electrolyte facets: ξ = 0, ln c̃ = ln c̃_b (:meth:`set_bulk_concentration`), φ = 0 (the reference;
   :meth:`set_electrolyte_potential`);
 - other boundaries: ∇ξ·n = 0, no flux, insulating.
 - current control (``control="current"``): see :class:`battchem.bordered.BorderedSolver`; the
@@ -35,7 +40,9 @@ field ζ redrawn at each step from (seed, step) (``battchem.noise``, rank-count 
 a ζ 16ξ²(1 − ξ)² to ∂ξ/∂t, i.e. only in the interface; its strength per unit time depends on dt.
 
 Time: :meth:`solve` (dt in s) then :meth:`accept` or :meth:`reject`. Quantities (SI; per unit depth
-in 2-D, per unit area in 1-D): :meth:`quantities`.
+in 2-D, per unit area in 1-D): :meth:`quantities`; the deposited Li is the Li in the metal,
+c_s ∫ h(ξ) θ(c̃), and ``unfilled_li`` the metal's empty sites c_s ∫ h (1 − θ), the Li that the ions
+could not bring to where ξ rose (positivity: docs/electrodeposition_positivity.md).
 """
 
 from __future__ import annotations
@@ -178,7 +185,7 @@ class Electrodeposition:
                 gd[key] = int(value)
             elif key == "eigenstrain":
                 gd[key] = fem.Constant(msh, np.asarray(value, dtype=PETSc.ScalarType))
-            elif key == "anisotropy_strength" and value == 0.0:
+            elif key in ("anisotropy_strength", "half_occupancy") and value == 0.0:
                 gd[key] = 0.0
             else:
                 gd[key] = constant(value)
@@ -193,15 +200,23 @@ class Electrodeposition:
         self.dx = dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": quadrature_degree})
 
         # unknowns: one P1 space per field (Dirichlet conditions are matched to fields by space)
+        # (the Li⁺ unknown is ln c̃, so c̃ = e^{ln c̃} > 0 whatever a Newton step does; ``c`` holds the
+        # ions per volume (1 − h) c̃ for output)
         V_xi, V_c, V_phi = (fem.functionspace(msh, ("Lagrange", 1)) for _ in range(3))
         self.V = V_xi
         self.xi = fem.Function(V_xi, name="xi")
+        self.log_c = fem.Function(V_c, name="log_c")
         self.c = fem.Function(V_c, name="c")
         self.phi = fem.Function(V_phi, name="phi")
         self.phi_old = fem.Function(V_phi, name="phi_old")
-        self.bdf = BDF([self.xi, self.c], order=bdf_order)
-        xi_dot, c_dot = self.bdf.derivative(self.xi), self.bdf.derivative(self.c)
+        self.bdf = BDF([self.xi, self.log_c], order=bdf_order)
+        c_l = ufl.exp(self.log_c)
+        xi_dot = self.bdf.derivative(self.xi)
         self.xi_dot = xi_dot
+        # the rates of the Li content and of the metal fraction, each the time scheme's difference of
+        # the whole expression (so that the discrete Li balance is exact)
+        content_dot = self.bdf.rate(lambda xi, lc: ed.li_content(xi, ufl.exp(lc), gd), self.xi, self.log_c)
+        metal_dot = self.bdf.rate(lambda xi, lc: ed.metal_fraction(xi, ufl.exp(lc), gd), self.xi, self.log_c)
 
         # boundary conditions
         fdim = tdim - 1
@@ -213,12 +228,13 @@ class Electrodeposition:
             return fem.locate_dofs_topological(V, fdim, facets)
 
         self.voltage = constant(0.0)  # φ̂ on the electrode
-        self.c_bulk = constant(1.0)
+        self.c_bulk = constant(1.0)  # c̃ on the electrolyte boundary
+        self.log_c_bulk = constant(0.0)
         self.phi_reference = constant(0.0)  # φ̂ on the electrolyte boundary
         one, zero = PETSc.ScalarType(1.0), PETSc.ScalarType(0.0)
         self.bcs = [fem.dirichletbc(one, boundary_dofs(V_xi, self.electrode_facets), V_xi),
                     fem.dirichletbc(zero, boundary_dofs(V_xi, self.electrolyte_facets), V_xi),
-                    fem.dirichletbc(self.c_bulk, boundary_dofs(V_c, self.electrolyte_facets), V_c),
+                    fem.dirichletbc(self.log_c_bulk, boundary_dofs(V_c, self.electrolyte_facets), V_c),
                     fem.dirichletbc(self.phi_reference, boundary_dofs(V_phi, self.electrolyte_facets), V_phi)]
         self._electrode_phi_dofs = boundary_dofs(V_phi, self.electrode_facets)
         self.bc_voltage = fem.dirichletbc(self.voltage, self._electrode_phi_dofs, V_phi)
@@ -273,11 +289,11 @@ class Electrodeposition:
         eta = ed.overpotential(self.phi, gd["E_theta"], sigma_h, gd["Omega"], gd["n"])
         self.eta = eta
         self.residual_xi = ed.allen_cahn_residual(
-            self.xi, xi_dot, q_xi, eta, self.c, gd, dx, grad=grad, weight=weight, gdim=gdim,
+            self.xi, xi_dot, q_xi, eta, c_l, gd, dx, grad=grad, weight=weight, gdim=gdim,
             elastic_driving=elastic_driving, noise=None if self.noise is None else self.noise.function)
-        self.residual_c = ed.nernst_planck_residual(self.c, c_dot, self.xi, xi_dot, self.phi, q_c, gd, dx,
-                                                    grad=grad, weight=weight)
-        self.residual_phi = ed.charge_residual(self.phi, self.xi, xi_dot, q_phi, gd, dx, grad=grad,
+        self.residual_c = ed.li_balance_residual(content_dot, c_l, self.xi, self.phi, q_c, gd, dx, grad=grad,
+                                                 weight=weight)
+        self.residual_phi = ed.charge_residual(self.phi, self.xi, metal_dot, q_phi, gd, dx, grad=grad,
                                                weight=weight)
 
         self._ds_electrolyte = ufl.Measure("ds", domain=msh,
@@ -289,9 +305,13 @@ class Electrodeposition:
         self._flux_form = fem.form(ufl.replace(self.residual_c, {q_c: self._w_boundary}))
         self._ohmic_form = fem.form(ufl.replace(self.residual_phi, {q_phi: self._w_boundary}))
 
-        # solver
-        fields = [Field("xi", self.xi, self.residual_xi), Field("c", self.c, self.residual_c),
-                  Field("phi", self.phi, self.residual_phi)]
+        # solver. The charge balance enters Newton divided by the largest conductivity σ̂_max: its
+        # rounding level in the metal (σ̂_s |φ̂| ε per row, ~1e-6 for σ̂_s ~ 1e8) would otherwise
+        # dominate the 2-norm that the line search reduces and stall it once ξ and c̃ are nearly
+        # converged (the convergence test scales each field itself, see _residual_scales)
+        self._charge_row_scale = 1.0 / max(self.groups.sigma_metal, self.groups.sigma_electrolyte)
+        fields = [Field("xi", self.xi, self.residual_xi), Field("c", self.log_c, self.residual_c),
+                  Field("phi", self.phi, self._charge_row_scale * self.residual_phi)]
         n_global = 3 * V_xi.dofmap.index_map.size_global
         near = {}
         if mechanics == "two_way":
@@ -321,9 +341,11 @@ class Electrodeposition:
                                             near_nullspace=rigid_body_modes(self.Vu) if amg else None)
 
         # quantities
+        h = ed.interpolation(self.xi)
         self._forms = {
-            "xi": fem.form(self.xi * weight * dx),
-            "c": fem.form(self.c * weight * dx),
+            "metal": fem.form(ed.metal_fraction(self.xi, c_l, gd) * weight * dx),
+            "ions": fem.form((1 - h) * c_l * weight * dx),
+            "unfilled": fem.form(h * (1 - ed.metal_occupancy(c_l, gd["half_occupancy"])) * weight * dx),
             "interface": interface_measure_form(self.xi, weight=self._l0 * weight, dx=dx),
             "electrode_area": fem.form(self._weight_s * ufl.Measure(
                 "ds", domain=msh, subdomain_data=_facet_tags(msh, self.electrode_facets))(1)),
@@ -359,7 +381,7 @@ class Electrodeposition:
             if f.name == "u":
                 form = self.g["E_metal"] * ufl.tr(self.strain(q)) * self._l0 ** (-self.tdim) * self.dx
             else:
-                rate = self.g["n"] * self.g["site_ratio"] if f.name == "phi" else 1.0
+                rate = self.g["n"] * self.g["site_ratio"] * self._charge_row_scale if f.name == "phi" else 1.0
                 form = rate * q * self._l0 ** (-self.tdim) * self.dx
             vec = fem_petsc.assemble_vector(fem.form(form))
             vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
@@ -394,8 +416,11 @@ class Electrodeposition:
         self.phi_reference.value = volts / self.scales.potential
 
     def set_bulk_concentration(self, c: float) -> None:
-        """Li⁺ concentration on the electrolyte boundary [mol/m³]."""
+        """Li⁺ concentration on the electrolyte boundary [mol/m³] (> 0)."""
+        if not c > 0:
+            raise ValueError(f"bulk concentration {c} must be > 0")
         self.c_bulk.value = c / self.params.c0
+        self.log_c_bulk.value = np.log(c / self.params.c0)
 
     def set_pressure(self, p: float) -> None:
         """Stack pressure on the pressure facets [Pa] (compression positive)."""
@@ -484,22 +509,27 @@ class Electrodeposition:
         return self.comm.allreduce(lo, op=MPI.MIN), self.comm.allreduce(hi, op=MPI.MAX)
 
     def set_concentration(self, c: float, profile: Literal["uniform", "electrolyte"] = "uniform") -> None:
-        """c̃ = c/c0 everywhere (``uniform``, as in Chen et al.'s 1-D check) or only in the
-        electrolyte, c̃ = (c/c0)(1 − h(ξ)) (``electrolyte``)."""
-        value = c / self.params.c0
-        if profile == "uniform":
-            self.c.x.array[:] = value
-        elif profile == "electrolyte":
-            xi = self.xi.x.array
-            self.c.x.array[:] = value * (1 - xi**3 * (6 * xi**2 - 15 * xi + 10))
-        else:
+        """Li⁺ at c̃ = c/c0 (> 0) in the electrolyte, i.e. (c/c0)(1 − h(ξ)) ions per volume, and the
+        metal's sites filled to θ(c̃): the equilibrium at c. The two profiles are the same state
+        (kept for callers of the earlier model, where ``uniform`` also put ions into the metal)."""
+        if profile not in ("uniform", "electrolyte"):
             raise ValueError(f"profile {profile!r} (allowed: uniform, electrolyte)")
+        if not c > 0:
+            raise ValueError(f"concentration {c} must be > 0 (the unknown is ln c̃)")
+        self.log_c.x.array[:] = np.log(c / self.params.c0)
+        self._update_concentration()
+
+    def _update_concentration(self) -> None:
+        """c ← (1 − h(ξ)) e^{ln c̃} at the nodes: the ions per volume (output only)."""
+        electrolyte = np.maximum(1.0 - ed.interpolation(self.xi.x.array), 0.0)  # ≥ 0 also after rounding
+        self.c.x.array[:] = electrolyte * np.exp(self.log_c.x.array)
 
     def _initial_potential(self) -> None:
         """Initial guess φ = V ξ + φ_ref (1 − ξ) (the metal at the electrode potential, the electrolyte
         at the reference)."""
         xi = self.xi.x.array
         self.phi.x.array[:] = float(self.voltage.value) * xi + float(self.phi_reference.value) * (1 - xi)
+        self._update_concentration()
 
     def start(self, initial_potential: bool = True) -> None:
         """Take the current fields as the initial state (history of the time scheme, reference of the
@@ -507,7 +537,7 @@ class Electrodeposition:
         ∇·(σ_eff(ξ)∇φ) = 0 with its Dirichlet data (no reaction yet), one linear solve. (From the
         guess φ = Vξ the first Newton solve of the #4229 case needs dt ≤ 0.02 s; from the
         consistent potential it converges at dt = 0.1 s in 5 iterations.)"""
-        for f in (self.xi, self.c):
+        for f in (self.xi, self.log_c):
             for past in self.bdf.history(f):
                 past.x.array[:] = f.x.array
         if initial_potential:
@@ -516,7 +546,8 @@ class Electrodeposition:
         self._voltage_old = float(self.voltage.value)
         if self.u is not None:
             self.u_old.x.array[:] = self.u.x.array
-        self._reference = {"xi": self._integral("xi"), "total_li": self.total_li()}
+        self._update_concentration()
+        self._reference = {"metal": self._integral("metal"), "total_li": self.total_li()}
 
     def _solve_initial_potential(self) -> None:
         V = self.phi.function_space
@@ -541,6 +572,7 @@ class Electrodeposition:
         if self.noise is not None:
             self.noise.draw(self.steps + 1)
         report = self.solver.solve()
+        self._update_concentration()
         if report.converged:
             self._flows = self._boundary_flows()
             if self.mechanics == "one_way":
@@ -571,6 +603,7 @@ class Electrodeposition:
     def reject(self) -> None:
         """Return to the last accepted state."""
         self.bdf.reject()
+        self._update_concentration()
         self.phi.x.array[:] = self.phi_old.x.array
         self.voltage.value = self._voltage_old
         if self.u is not None:
@@ -609,12 +642,17 @@ class Electrodeposition:
         return self._flows[1] / (self._integral("electrolyte_area") * self.scales.length ** (self.tdim - 1))
 
     def metal(self) -> float:
-        """c_s ∫ ξ dV [mol]."""
-        return self.params.c_s * self._integral("xi") * self._volume_si()
+        """Li in the metal, c_s ∫ h(ξ) θ(c̃) dV [mol]."""
+        return self.params.c_s * self._integral("metal") * self._volume_si()
 
     def deposited_li(self) -> float:
-        """c_s ∫ (ξ − ξ_start) dV [mol]."""
-        return self.params.c_s * (self._integral("xi") - self._reference["xi"]) * self._volume_si()
+        """Li deposited since the start, c_s ∫ (hθ − (hθ)_start) dV [mol]."""
+        return self.params.c_s * (self._integral("metal") - self._reference["metal"]) * self._volume_si()
+
+    def unfilled_li(self) -> float:
+        """c_s ∫ h(ξ)(1 − θ(c̃)) dV [mol]: the metal's empty Li sites, the Li that the ions could not
+        bring to where ξ rose (see the module docstring); ~1e-6 of the metal when they keep up."""
+        return self.params.c_s * self._integral("unfilled") * self._volume_si()
 
     def faraday_li(self) -> float:
         """Li deposited according to Faraday's law, −∫ I dt / (nF) [mol] (∫ with the quadrature the
@@ -622,14 +660,20 @@ class Electrodeposition:
         return -self.charge / (self.params.n * FARADAY)
 
     def total_li(self) -> float:
-        """∫ (c0 c̃ + c_s ξ) dV [mol]: ions plus metal."""
+        """∫ (c0 (1 − h) c̃ + c_s h θ) dV [mol]: ions plus metal."""
         p = self.params
-        return (p.c0 * self._integral("c") + p.c_s * self._integral("xi")) * self._volume_si()
+        return (p.c0 * self._integral("ions") + p.c_s * self._integral("metal")) * self._volume_si()
 
     def li_balance_error(self) -> float:
         """(total Li − total Li at start − Li that entered) / total Li at start [-]."""
         ref = self._reference["total_li"]
         return (self.total_li() - ref - self.li_inflow) / ref
+
+    def concentration_min(self) -> float:
+        """min over the nodes of the electrolyte's Li⁺ concentration c0 c̃ [mol/m³] (> 0)."""
+        n = self.V.dofmap.index_map.size_local
+        local = float(self.log_c.x.array[:n].min()) if n else np.inf
+        return self.params.c0 * float(np.exp(self.comm.allreduce(local, op=MPI.MIN)))
 
     def tip_height(self) -> float:
         """Largest distance along the growth direction where ξ ≥ ½ [m]."""
@@ -668,6 +712,7 @@ class Electrodeposition:
         q = {"time": self.time, "electrode_potential": self.electrode_potential,
              "current_density": self.current_density(), "ohmic_current_density": self.ohmic_current_density(),
              "deposited_li": self.deposited_li(), "faraday_li": self.faraday_li(),
+             "unfilled_li": self.unfilled_li(),
              "total_li": self.total_li(),
              "li_balance_error": self.li_balance_error(), "tip_height": self.tip_height(),
              "interface_length": self.interface_length(), "roughness": self.roughness()}
@@ -677,7 +722,7 @@ class Electrodeposition:
 
     # checkpoints -------------------------------------------------------------------------
     def state_functions(self) -> dict[str, fem.Function]:
-        out = {"xi": self.xi, "c": self.c, "phi": self.phi}
+        out = {"xi": self.xi, "log_c": self.log_c, "phi": self.phi}
         if self.u is not None:
             out["u"] = self.u
         out.update(self.bdf.checkpoint_functions())
@@ -700,12 +745,14 @@ class Electrodeposition:
         self._last_outflow = float(state["last_outflow"])
         self._reference = dict(state["reference"])
         self.voltage.value, self.c_bulk.value = state["voltage"], state["c_bulk"]
+        self.log_c_bulk.value = np.log(state["c_bulk"])
         self.phi_reference.value = state["phi_reference"]
         self.pressure.value = state["pressure"]
         self.phi_old.x.array[:] = self.phi.x.array
         self._voltage_old = float(self.voltage.value)
         if self.u is not None:
             self.u_old.x.array[:] = self.u.x.array
+        self._update_concentration()
 
     def solver_statistics(self) -> dict:
         stats = {"electrodeposition": self.solver.stats}
@@ -725,8 +772,8 @@ def parameters(deposition: str = "Hong2018_normalised", metal: str | None = "Li_
 
     values = materials.electrodeposition_set(deposition).as_dict()
     if deposition.endswith("_normalised"):
-        keys = ("L", "kappa", "Ls", "alpha", "AA", "W", "M0", "S1", "S2", "ft2")
-        p = ed.parameters_from_normalised({k: values[k] for k in keys}, c0=values["c0"],
+        keys = ("L", "kappa", "Ls", "alpha", "AA", "W", "M0", "S1", "S2", "ft2", "es", "el")
+        p = ed.parameters_from_normalised({k: values[k] for k in keys if k in values}, c0=values["c0"],
                                           D_metal=values["D_metal"])
     else:
         names = {f for f in ed.Parameters.__dataclass_fields__}

@@ -1,15 +1,17 @@
 """Phase-field electrodeposition of Li metal (Chen, Liang et al. 2015, J. Power Sources 300, 376;
-Liang & Chen 2014), with the stress coupling of battchem (PHYSICS.md §2b).
+Liang & Chen 2014), with the Li balance of Hong & Viswanathan 2018 (ACS Energy Lett. 3, 1737) and
+the stress coupling of battchem (PHYSICS.md §2b).
 
-Unknowns: order parameter ξ (1 Li metal, 0 electrolyte), normalised Li⁺ concentration c̃ = c/c0,
-electric potential φ, and, with mechanics, the displacement u. In SI:
+Unknowns: order parameter ξ (1 Li metal, 0 electrolyte), c̃ = c/c0 the Li⁺ concentration of the
+electrolyte phase (solved for as ln c̃), electric potential φ, and, with mechanics, the
+displacement u. In SI:
 
     ∂ξ/∂t = −L_σ [g′(ξ) + ∂ψ/∂ξ − ∇·(κ(θ)∇ξ)] − L_η h′(ξ) [e^{(1−α) nFη/RT} − c̃ e^{−α nFη/RT}]
-    ∂c̃/∂t = ∇·[D_eff (∇c̃ + c̃ (nF/RT) ∇φ)] − (c_s/c0) ∂ξ/∂t
-    ∇·(σ_eff ∇φ) = nF c_s ∂ξ/∂t
+    ∂/∂t [(1 − h) c̃ + (c_s/c0) h Θ(c̃)] = ∇·[D_eff c̃ (∇ ln c̃ + (nF/RT) ∇φ)]
+    ∇·(σ_eff ∇φ) = nF c_s ∂(h Θ)/∂t,        Θ(c̃) = c̃/(c̃ + K)
     ∇·σ = 0,  σ = C(ξ) : (ε(u) − h(ξ) ε⁰)
 
-with h(ξ) = ξ³(6ξ² − 15ξ + 10), g(ξ) = W ξ²(1 − ξ)², D_eff = D_s h + D_l (1 − h),
+with h(ξ) = ξ³(6ξ² − 15ξ + 10) (ξ clamped to [0, 1]), g(ξ) = W ξ²(1 − ξ)², D_eff = D_s h + D_l (1 − h),
 σ_eff = σ_s h + σ_l (1 − h), κ(θ) = κ0 (1 + δ cos(ω(θ − θ0))) (θ the angle of ∇ξ; 2-D only),
 stiffness C(ξ) = h C_Li + (1 − h) C_e (each C from E, ν), ψ = ½ (ε − hε⁰) : C : (ε − hε⁰) and
 the overpotential
@@ -20,13 +22,32 @@ the overpotential
 Ω σ_h/(nF) is PHYSICS.md's Ω σ_h/F for Li, n = 1; σ_h = tr σ / 3, tension positive, so compression
 of the metal hinders plating). Anodic current (stripping) is positive.
 
+The Li balance. Per volume there are c0 (1 − h) c̃ ions (in the electrolyte fraction 1 − h, the
+smoothed-boundary form) and c_s h Θ Li in the metal, Θ the filled fraction of the metal's Li sites
+in equilibrium with the ions. This is Hong & Viswanathan's grand-potential balance (their
+χ ∂w/∂t + (dv c_s(w) − c_l(w)) ∂h/∂t in the dilute limit, w = ln c̃, c_s(w) = Θ with
+K = e^{es}(1 + e^{−el}) = 1.09e-6, :func:`half_occupancy_from_grand_potentials`) with Chen et al.'s
+Nernst–Planck flux; Chen et al.'s own balance ∂c̃/∂t + (c_s/c0) ∂ξ/∂t = ∇·J is the form with ions
+in the metal too, ξ for h and Θ = 1. It keeps c̃ > 0 in two ways (see
+docs/electrodeposition_positivity.md):
+- ions are consumed where the metal fraction rises, (c_s/c0 Θ − c̃) ∂h/∂t, and h′(ξ) vanishes at
+  the metal side as fast as the ions' mobility D_l (1 − h): a moving front needs a bounded c̃
+  gradient (c_s v/(c0 D_l)), where with ∂ξ/∂t (Chen) it needs an unbounded one and c̃ < 0 follows
+  for any speed when D_s = 0;
+- where ξ still rises without ions (the Allen–Cahn terms L_σ do not depend on c̃: the concave neck of
+  a bump fills by curvature), Θ falls instead of c̃: the metal formed there lacks Li (reported as
+  ``unfilled_li`` by the component), the BV term keeps its sign and ξ still goes to 1.
+The deposited Li is c_s ∫ h Θ; Faraday's law holds for it exactly. c̃ also is the concentration of
+the BV term (it is uniform in equilibrium, so the Nernst potential is (RT/nF) ln c̃ exactly; Hong &
+Viswanathan use (1 − h) c̃).
+
 Nondimensionalisation (inside; inputs and outputs SI). A :class:`Scales` fixes a length l0, a time
 t0, a concentration c0 (the bulk Li⁺ concentration), a temperature T (potential scale RT/F) and an
 energy density e0 (stress scale). With x̂ = x/l0, t̂ = t/t0, φ̂ = φF/(RT), σ̂ = σ/e0:
 
     ∂ξ/∂t̂ = −L̂_σ [ĝ′ + ∂ψ̂/∂ξ − ∇̂·(κ̂∇̂ξ)] − L̂_η h′ [e^{(1−α) n η̂} − c̃ e^{−α n η̂}],
-    ∂c̃/∂t̂ = ∇̂·[D̂ (∇̂c̃ + n c̃ ∇̂φ̂)] − r ∂ξ/∂t̂,
-    ∇̂·(σ̂_eff ∇̂φ̂) = n r ∂ξ/∂t̂,                η̂ = φ̂ − Ê^θ − Ω̂ σ̂_h / n,
+    ∂/∂t̂ [(1 − h) c̃ + r h Θ] = ∇̂·[D̂ (∇̂c̃ + n c̃ ∇̂φ̂)],
+    ∇̂·(σ̂_eff ∇̂φ̂) = n r ∂(hΘ)/∂t̂,             η̂ = φ̂ − Ê^θ − Ω̂ σ̂_h / n,
 
     L̂_σ = L_σ e0 t0,  Ŵ = W/e0,  κ̂ = κ0/(e0 l0²),  L̂_η = L_η t0,  D̂ = D t0/l0²,  r = c_s/c0,
     σ̂ = σ RT t0/(F² c0 l0²),  Ê^θ = E^θ F/(RT),  Ω̂ = Ω e0/(RT),  Ê = E/e0.
@@ -49,6 +70,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
 import ufl
 
 from battchem.physics.mechanics import lame_parameters
@@ -90,6 +112,10 @@ class Parameters:
     anisotropy_mode: int = 4  # ω (integer)
     anisotropy_angle: float = 0.0  # θ0 [rad]
     noise_amplitude: float = 0.0  # Langevin noise on ∂ξ/∂t in the interface [1/s]
+    # K: the c̃ at which half of the metal's Li sites are filled, Θ = c̃/(c̃ + K) (0: always filled,
+    # Chen's fixed metal density; needs D_s > 0); default Hong & Viswanathan's (DERIVED, 1.09e-6:
+    # half_occupancy_from_grand_potentials(-13.8, 2.631))
+    half_occupancy: float = 1.09e-6
     # mechanics
     E_metal: float = 7.81e9  # [Pa]
     nu_metal: float = 0.38
@@ -112,6 +138,9 @@ class Parameters:
         for name in ("W", "kappa0", "c_s", "c0", "temperature", "n", "sigma_electrolyte"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0")
+        if self.half_occupancy == 0 and self.D_metal == 0:
+            raise ValueError("half_occupancy = 0 (metal always full) needs D_metal > 0: with neither, the "
+                             "metal's Li⁺ balance has no storage and no transport")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha = {self.alpha} must lie in (0, 1)")
         if int(self.anisotropy_mode) != self.anisotropy_mode or self.anisotropy_mode < 1:
@@ -207,6 +236,7 @@ class Groups:
     anisotropy_mode: int
     anisotropy_angle: float
     noise_amplitude: float
+    half_occupancy: float  # K (relative to c0, already nondimensional)
     E_metal: float
     nu_metal: float
     E_electrolyte: float
@@ -232,7 +262,8 @@ def nondimensionalise(p: Parameters, s: Scales) -> Groups:
         site_ratio=p.c_s / p.c0, alpha=p.alpha, n=p.n,
         E_theta=p.E_theta / s.potential, anisotropy_strength=p.anisotropy_strength,
         anisotropy_mode=int(p.anisotropy_mode), anisotropy_angle=p.anisotropy_angle,
-        noise_amplitude=p.noise_amplitude * t0, E_metal=p.E_metal / e0, nu_metal=p.nu_metal,
+        noise_amplitude=p.noise_amplitude * t0, half_occupancy=p.half_occupancy, E_metal=p.E_metal / e0,
+        nu_metal=p.nu_metal,
         E_electrolyte=p.E_electrolyte / e0, nu_electrolyte=p.nu_electrolyte, Omega=p.Omega * e0 / RT,
         eigenstrain=tuple(p.eigenstrain))
 
@@ -249,13 +280,24 @@ def hong_energy_density(temperature: float, c_s: float) -> float:
     return GAS_CONSTANT * temperature * c_s
 
 
+def half_occupancy_from_grand_potentials(es: float, el: float) -> float:
+    """K of the metal occupancy Θ = c̃/(c̃ + K) from Hong & Viswanathan's grand potentials (energies in
+    RT): their Li site fractions are c_l(w) = 1/(1 + e^{el − w}) in the electrolyte and
+    c_s(w) = 1/(1 + e^{es − w}) in the metal at one chemical potential w, the bulk electrolyte at
+    w = 0 (c_l = c_b = 1/(1 + e^{el}) = 1/14.89). With c̃ = c_l/c_b, dilute (c_l ≪ 1):
+    e^{w} = c̃ c_b e^{el}, so c_s = c̃/(c̃ + K), K = e^{es − el}/c_b = e^{es}(1 + e^{−el})
+    (1.09e-6 for es = −13.8, el = 2.631)."""
+    return float(np.exp(es) * (1 + np.exp(-el)))
+
+
 def parameters_from_normalised(values: dict[str, float], *, length: float = HONG_LENGTH,
                                time: float = HONG_TIME, energy_density: float | None = None,
                                **si) -> Parameters:
     """SI parameters from a normalised set with keys L (Allen–Cahn mobility, per unit of normalised
     driving force), W, kappa (energy in units of e0, lengths in l0), Ls (BV rate), AA (nF/RT in
     1/V), M0 (D_l in l0²/t0), S1, S2 (σ_s, σ_l in S/m), ft2 (the charge source nF c_s l0²/(t0 ×
-    1 S/m × 1 V), from which c_s follows), alpha, and the SI keys in ``si`` (c0, D_metal, ...).
+    1 S/m × 1 V), from which c_s follows), alpha, optionally es, el (the grand potentials' offsets,
+    from which the metal's half occupancy K follows), and the SI keys in ``si`` (c0, D_metal, ...).
 
     T = nF/(R AA) with n = ``si.get('n', 1)``; e0 defaults to :func:`hong_energy_density`.
     """
@@ -263,6 +305,8 @@ def parameters_from_normalised(values: dict[str, float], *, length: float = HONG
     temperature = n * FARADAY / (GAS_CONSTANT * values["AA"])
     c_s = values["ft2"] * length**-2 * time / (n * FARADAY) if "c_s" not in si else si.pop("c_s")
     e0 = hong_energy_density(temperature, c_s) if energy_density is None else energy_density
+    if "es" in values and "el" in values and "half_occupancy" not in si:
+        si["half_occupancy"] = half_occupancy_from_grand_potentials(values["es"], values["el"])
     return Parameters(
         L_sigma=values["L"] / (e0 * time), W=values["W"] * e0, kappa0=values["kappa"] * e0 * length**2,
         L_eta=values["Ls"] / time, D_electrolyte=values["M0"] * length**2 / time,
@@ -275,8 +319,17 @@ def parameters_from_normalised(values: dict[str, float], *, length: float = HONG
 
 
 def interpolation(xi):
-    """h(ξ) = ξ³(6ξ² − 15ξ + 10): h(0) = 0, h(1) = 1, h′(0) = h′(1) = 0."""
-    return xi**3 * (6 * xi**2 - 15 * xi + 10)
+    """h(ξ) = ξ³(6ξ² − 15ξ + 10) for ξ clamped to [0, 1]: h(0) = 0, h(1) = 1, h′(0) = h′(1) = 0.
+
+    The clamp keeps every interpolated property between its two phases' values: discrete
+    Allen–Cahn solutions over- and undershoot [0, 1] by a few per cent, and with σ_s/σ_l ~ 1e6 the
+    polynomial's h(−0.02) = −8e-5 would make σ_eff negative. As h′ and h″ vanish at 0 and 1, the
+    clamped h is still C² (Newton sees no kink). Also evaluates numbers and numpy arrays."""
+    if isinstance(xi, ufl.core.expr.Expr):
+        x = ufl.max_value(ufl.min_value(xi, 1.0), 0.0)
+    else:
+        x = np.clip(xi, 0.0, 1.0)
+    return x**3 * (6 * x**2 - 15 * x + 10)
 
 
 def interpolation_derivative(xi):
@@ -384,6 +437,27 @@ def allen_cahn_residual(xi, xi_dot, q, eta, c, g: Groups | dict, dx, *, grad=ufl
     return (rate * q + g["L_sigma"] * kappa * ufl.inner(grad(xi), grad(q))) * weight * dx
 
 
+def metal_occupancy(c, K):
+    """Θ(c̃) = c̃/(c̃ + K): the filled fraction of the metal's Li sites in equilibrium with Li⁺ at c̃
+    (Hong & Viswanathan's c_s(w), :func:`half_occupancy_from_grand_potentials`); 1 for K = 0."""
+    if isinstance(K, (int, float)) and K == 0:
+        return 1
+    return c / (c + K)
+
+
+def metal_fraction(xi, c, g: Groups | dict):
+    """m = h(ξ) Θ(c̃): Li in the metal per volume, in units of c_s."""
+    g = _as_dict(g)
+    return interpolation(xi) * metal_occupancy(c, g["half_occupancy"])
+
+
+def li_content(xi, c, g: Groups | dict):
+    """n = (1 − h(ξ)) c̃ + r h(ξ) Θ(c̃): Li per volume in units of c0, the ions at c̃ in the electrolyte
+    fraction 1 − h and the metal's filled sites in the metal fraction h (r = c_s/c0)."""
+    g = _as_dict(g)
+    return (1 - interpolation(xi)) * c + g["site_ratio"] * metal_fraction(xi, c, g)
+
+
 def ion_flux(c, phi, xi, g: Groups | dict, *, grad=ufl.grad):
     """Nondimensional Li⁺ flux J̃ = −D̂_eff (∇̂c̃ + n c̃ ∇̂φ̂) (Nernst–Planck)."""
     g = _as_dict(g)
@@ -392,16 +466,26 @@ def ion_flux(c, phi, xi, g: Groups | dict, *, grad=ufl.grad):
 
 
 def nernst_planck_residual(c, c_dot, xi, xi_dot, phi, q, g: Groups | dict, dx, *, grad=ufl.grad, weight=1):
-    """∫ [∂c̃/∂t + r ∂ξ/∂t] q − J̃ · ∇̂q dx̂ (no-flux where no condition is imposed)."""
+    """∫ [∂c̃/∂t + r ∂ξ/∂t] q − J̃ · ∇̂q dx̂ (no-flux where no condition is imposed): Chen et al.'s
+    Li⁺ balance, with c̃ the ions per volume and the metal c_s ξ (see :func:`li_balance_residual`)."""
     g = _as_dict(g)
     J = ion_flux(c, phi, xi, g, grad=grad)
     return ((c_dot + g["site_ratio"] * xi_dot) * q - ufl.inner(J, grad(q))) * weight * dx
 
 
+def li_balance_residual(content_dot, c, xi, phi, q, g: Groups | dict, dx, *, grad=ufl.grad, weight=1):
+    """∫ ∂n/∂t̂ q − J̃ · ∇̂q dx̂, n = :func:`li_content`: ∂n/∂t̂ = −∇̂·J̃ with the ion flux J̃ of
+    c̃ (:func:`ion_flux`); no flux where no condition is imposed. ``content_dot`` is the time
+    scheme's rate of n (so that the discrete balance is exact)."""
+    J = ion_flux(c, phi, xi, g, grad=grad)
+    return (content_dot * q - ufl.inner(J, grad(q))) * weight * dx
+
+
 def charge_residual(phi, xi, xi_dot, q, g: Groups | dict, dx, *, grad=ufl.grad, weight=1):
-    """∫ σ̂_eff ∇̂φ̂ · ∇̂q + n r ∂ξ/∂t q dx̂: ∇̂·(σ̂_eff∇̂φ̂) = n r ∂ξ/∂t̂ (insulating where no
-    condition is imposed). The outward current through a boundary is −(this form tested with 1 on
-    its dofs)."""
+    """∫ σ̂_eff ∇̂φ̂ · ∇̂q + n r ṁ q dx̂: ∇̂·(σ̂_eff∇̂φ̂) = n r ṁ (insulating where no condition is
+    imposed), ṁ = ``xi_dot`` the rate of the metal fraction (∂(hΘ)/∂t̂, :func:`metal_fraction`;
+    ∂ξ/∂t̂ in Chen et al.'s form). The outward current through a boundary is −(this form tested
+    with 1 on its dofs)."""
     g = _as_dict(g)
     sigma = effective(xi, g["sigma_metal"], g["sigma_electrolyte"])
     return (sigma * ufl.inner(grad(phi), grad(q)) + g["n"] * g["site_ratio"] * xi_dot * q) * weight * dx

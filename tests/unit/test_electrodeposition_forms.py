@@ -30,7 +30,7 @@ def c(x):
 def parameters(name: str) -> ed.Parameters:
     values = materials.electrodeposition_set(name).as_dict()
     if name.endswith("_normalised"):
-        keys = ("L", "kappa", "Ls", "alpha", "AA", "W", "M0", "S1", "S2", "ft2")
+        keys = ("L", "kappa", "Ls", "alpha", "AA", "W", "M0", "S1", "S2", "ft2", "es", "el")
         return ed.parameters_from_normalised({k: values[k] for k in keys}, c0=values["c0"],
                                              D_metal=values["D_metal"])
     return ed.Parameters(**values)
@@ -47,6 +47,53 @@ def test_interpolation_and_double_well(x):
     assert value(ed.double_well_derivative(c(x), W)) == pytest.approx(
         value(ufl.diff(ed.double_well(v, W), v)), abs=1e-13)
     assert value(ed.interface_band(c(x))) == pytest.approx(16 * x**2 * (1 - x) ** 2, abs=1e-15)
+
+
+def test_interpolation_is_clamped():
+    """Outside [0, 1] h takes its end values (discrete ξ over- and undershoots; σ_eff must stay
+    between σ_l and σ_s), with zero slope, on UFL and on numpy input alike."""
+    for x, h in ((-0.02, 0.0), (1.03, 1.0)):
+        assert value(ed.interpolation(c(x))) == h
+        v = ufl.variable(c(x))
+        assert value(ufl.diff(ed.interpolation(v), v)) == 0.0
+    assert np.array_equal(ed.interpolation(np.array([-0.5, 0.0, 1.0, 2.0])), [0.0, 0.0, 1.0, 1.0])
+    assert ed.interpolation(np.array([0.3]))[0] == pytest.approx(0.3**3 * (6 * 0.09 - 4.5 + 10), abs=1e-15)
+
+
+def test_metal_occupancy_and_li_content():
+    """Θ = c̃/(c̃ + K): half filled at c̃ = K, 1 − K at c̃ = 1, 1 for K = 0. The Li content
+    (1 − h) c̃ + r h Θ is the ions' c̃ in the electrolyte (ξ = 0) and rΘ in the metal (ξ = 1); the
+    metal fraction is hΘ."""
+    K, r = 1e-6, 76.4
+    g = {"half_occupancy": c(K), "site_ratio": c(r)}
+    assert value(ed.metal_occupancy(c(K), c(K))) == pytest.approx(0.5, rel=1e-12)
+    assert value(ed.metal_occupancy(c(1.0), c(K))) == pytest.approx(1 / (1 + K), rel=1e-12)
+    assert ed.metal_occupancy(c(0.3), 0.0) == 1
+    assert value(ed.li_content(c(0.0), c(0.7), g)) == pytest.approx(0.7, rel=1e-12)
+    assert value(ed.li_content(c(1.0), c(0.7), g)) == pytest.approx(r * 0.7 / (0.7 + K), rel=1e-12)
+    h = 0.5**3 * (6 * 0.25 - 7.5 + 10)
+    expected = (1 - h) * 2.0 + r * h * 2 / (2 + K)
+    assert value(ed.li_content(c(0.5), c(2.0), g)) == pytest.approx(expected, rel=1e-12)
+    assert value(ed.metal_fraction(c(0.5), c(2.0), g)) == pytest.approx(h * 2 / (2 + K), rel=1e-12)
+
+
+def test_half_occupancy_from_the_grand_potentials():
+    """Θ(c̃) is Hong & Viswanathan's metal site fraction c_s(w) = 1/(1 + e^{es − w}) at the chemical
+    potential of ions at c̃, c_l(w) = 1/(1 + e^{el − w}) = c̃ c_b with c_b = c_l(0) = 1/14.89: equal to
+    the dilute-limit error c_b c̃ (Θ < 1: K c_b c̃/(c̃ + K) relative), and K is wired from the set."""
+    es, el = -13.8, 2.631
+    K = ed.half_occupancy_from_grand_potentials(es, el)
+    assert K == pytest.approx(1.09e-6, rel=2e-3)
+    cb = 1 / (1 + np.exp(el))
+    assert 1 / cb == pytest.approx(14.89, rel=1e-3)
+    for ct in (1e-8, 1e-6, 1e-3, 1.0, 3.0):
+        w = el + np.log(cb * ct / (1 - cb * ct))
+        exact = 1 / (1 + np.exp(es - w))
+        assert ct / (ct + K) == pytest.approx(exact, rel=cb * ct * K / (ct + K) + 1e-14), ct
+    assert parameters("Hong2018_normalised").half_occupancy == pytest.approx(K, rel=1e-12)
+    from battchem.components.electrodeposition import parameters as component_parameters
+
+    assert component_parameters().half_occupancy == pytest.approx(K, rel=1e-12)
 
 
 def test_interpolation_end_values():
@@ -163,9 +210,11 @@ def test_hong_normalised_set_round_trip():
 def test_parameter_validation():
     p = parameters("Chen2015")
     for bad in ({"alpha": 1.0}, {"W": 0.0}, {"D_metal": -1.0}, {"nu_metal": 0.5}, {"anisotropy_mode": 2.5},
-                {"eigenstrain": (0.1, 0.0)}):
+                {"eigenstrain": (0.1, 0.0)}, {"half_occupancy": -1e-6},
+                {"half_occupancy": 0.0, "D_metal": 0.0}):
         with pytest.raises(ValueError):
             p.with_values(**bad)
+    assert p.with_values(half_occupancy=0.0).half_occupancy == 0.0  # Chen's fixed density, D_s > 0
 
 
 def test_material_sets_carry_status():

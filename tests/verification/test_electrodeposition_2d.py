@@ -6,7 +6,8 @@ dolfinx #4229 (reference/plating-voids.md §1b): the Hong & Viswanathan 2018 set
 φ = −0.45 V on x = 0, ξ = 0, φ = 0 and the bulk electrolyte on x = 200. With dolfinx's Newton
 (full steps) the first step diverges: ‖F‖ = 2.06e6 → 1.33e4 → 3.38e4 → 3.72e4 → NaN. The script
 solves the grand-potential form of the model (unknowns ξ, w, φ); battchem's component solves the
-Chen form (ξ, c̃, φ) with the same parameters (``Hong2018_normalised``).
+Chen form with the grand-potential Li balance (unknowns ξ, ln c̃, φ; w ≈ ln c̃ in the dilute limit)
+with the same parameters (``Hong2018_normalised``).
 
 - ``test_issue_forms_*`` write the issue's residual from its equations (test-local: the
   grand-potential model is not a battchem model) and reproduce the issue: the first residual norm
@@ -170,19 +171,21 @@ def test_hong_case_first_steps(linear_solver):
     MUMPS (``auto`` below 60k unknowns) and with the field split used above that size. The start
     solves for a potential consistent with ξ (``start``), then each step is one Newton solve.
     Measured (per-field residual norms, nondimensional, of the first step, MUMPS):
-        ξ: 6.9 → 0.48 → 2.8e-3 → 8.8e-8 → 1.3e-14
-        c̃: 7.7e2 → 30 → 0.13 → 4.8e-6 → 6.0e-11
-        φ: 3.9e-5 → 35 → 5.6 → 6.5e-4 → 3.8e-5 (rounding level of σ̂_s = 2.7e8)
-    i.e. 4, 4, 3 Newton iterations for the first three steps (field split: the same, 20–22 GMRES
-    iterations per Newton step); the front moves ahead and the Faradaic current settles at
+        ξ:    13 → 10 → 7.7 → 5.8 → 4.2 → 2.8 → 1.7 → 0.34 → 0.04 → 1.5e-3 → 2e-5 → 2e-8 → 6e-13
+        ln c̃: 69 → 56 → 45 → 37 → 31 → 25 → 19 → 16 → 2.8 → 0.2 → 4.2e-3 → 3.6e-6 → 6.3e-11
+    i.e. 13, 7, 6 Newton iterations for the first three steps (field split: the same, 21–24 GMRES
+    iterations per Newton step). The first seven are damped by the line search: in the first step
+    the interface is drained of Li⁺ (ln c̃ falls to −5.9 there), which Newton on ln c̃ reaches from
+    c̃ = 1 only in damped steps (with the earlier linear unknown c̃ went negative instead, and the
+    steps took 4, 4, 3 iterations). The front moves ahead and the Faradaic current settles at
     −2991 A/m² (the migration current σ_l × 0.45 V / 180 µm = −2975 A/m²). From φ = Vξ instead
     (``start(initial_potential=False)``) the first solve takes 5 iterations, φ: 7.5e9 → … → 7.0e-2,
     and fails at dt = 0.1 s, where the consistent start converges in 5."""
     comp = hong_case(MPI.COMM_WORLD, settings=SolverConfig(linear_solver=linear_solver))
     iterations, krylov = first_steps(comp)
-    assert iterations[0] <= 8 and max(iterations[1:]) <= 6, iterations
+    assert iterations[0] <= 16 and max(iterations[1:]) <= 8, iterations
     if linear_solver == "iterative":
-        assert max(krylov) <= 100, krylov  # measured 22
+        assert max(krylov) <= 100, krylov  # measured 24
     q = comp.quantities()
     assert q["tip_height"] > 20.0e-6  # plating: the front advanced from x = 20 µm
     assert q["current_density"] == pytest.approx(-1.19 * 0.45 / 180e-6, rel=0.02)
@@ -192,12 +195,13 @@ def test_hong_case_first_steps(linear_solver):
 @pytest.mark.slow
 def test_hong_case_full_mesh():
     """The issue's own mesh (400 × 200 cells, 241k unknowns: the default choice is then the field
-    split). Measured (with φ = Vξ at the start, before the consistent initial potential): 5, 4, 3
-    Newton iterations, 27–57 GMRES iterations each, 1.8 s per Newton iteration on 1 rank (MUMPS:
-    2.6–3.4 s)."""
+    split). Measured: 13, 6, 6 Newton iterations (the first step drains the interface of Li⁺, see
+    test_hong_case_first_steps), 21–34 GMRES iterations each, 3.6–4.4 s per Newton iteration on 1
+    rank of a shared 2-core machine (with the earlier linear c̃ and φ = Vξ at the start: 5, 4, 3,
+    27–57 GMRES iterations, 1.8 s; MUMPS 2.6–3.4 s)."""
     comp = hong_case(MPI.COMM_WORLD, geometry=FULL)
     iterations, krylov = first_steps(comp)
-    assert iterations[0] <= 8 and max(iterations[1:]) <= 6, iterations
+    assert iterations[0] <= 16 and max(iterations[1:]) <= 8, iterations
     assert max(krylov) <= 150, krylov
 
 

@@ -1,4 +1,4 @@
-"""plating: Li plating and stripping (PHYSICS.md §2). One problem, several models chosen by the
+"""plating: Li plating and stripping (docs/plating.md). One problem, several models chosen by the
 input's ``model`` key; each model is its own Problem subclass in its own module:
 
 - ``cell_1d`` (:mod:`battchem.problems.plating.cell`): Li | binary electrolyte | Li with sharp
@@ -10,6 +10,8 @@ input's ``model`` key; each model is its own Problem subclass in its own module:
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from battchem.config import BaseConfig, ConfigError
 from battchem.problems.base import Problem, register
@@ -44,6 +46,15 @@ class Plating(Problem):
     @classmethod
     def default_configs(cls) -> list[BaseConfig]:
         return [config(problem=cls.name) for config, _ in cls.models().values()]
+
+    @classmethod
+    def study_plots(cls, config, rows, critical, outdir):
+        """phase_field: deposits.png, the final deposit of every case side by side."""
+        if config.model != "phase_field":
+            return []
+        from battchem.problems.plating import plots
+
+        return plots.deposit_montage(config, rows, Path(outdir))
 
     def __new__(cls, config=None, comm=None):
         if cls is Plating and config is not None:
