@@ -24,7 +24,7 @@ repetition counts (the machine may be shared). The breakdown splits a step
 with the PETSc log (rank 0): assembly (residual + Jacobian evaluations), solve (KSPSolve + PC
 set-up) and the rest.
 
-    python3 benchmarks/plating_compare.py [--quick]
+    python3 benchmarks/plating_compare.py [--quick] [--case 5e-7 direct 1 --repeat 1 --name ...]
 """
 
 from __future__ import annotations
@@ -59,18 +59,24 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="tiny meshes, a few steps (checks the scripts work)")
     p.add_argument("--repeat", type=int, default=None, help="repetitions per case (default 2, quick 1)")
     p.add_argument("--steps", type=int, default=None, help="steps per run (default 4, quick 3)")
+    p.add_argument("--case", nargs=3, metavar=("MESH_SIZE", "SOLVER", "RANKS"), default=None,
+                   help="one case of the 50 x 20 µm cell instead of the set, e.g. 5e-7 direct 1")
+    p.add_argument("--name", default=None, help="results file name (default plating_compare[_quick])")
     a = p.parse_args(argv)
     cases = QUICK if a.quick else FULL
+    if a.case:
+        h, solver, ranks = a.case
+        cases = [(f"2-D h = {float(h):g} m, {solver}", solver, int(ranks), ["--mesh-size", h])]
     repeat = a.repeat or (1 if a.quick else 2)
     steps = a.steps or (3 if a.quick else 4)
-    rep = Report("plating_compare_quick" if a.quick else "plating_compare")
+    rep = Report(a.name or ("plating_compare_quick" if a.quick else "plating_compare"))
     rep("battchem vs hand-written dolfinx (benchmarks/baseline_plating.py): plating phase-field, 2-D, planar "
         f"front with a bump, Hong2018 set, -0.45 V, {steps} steps of dt = 0.02 s")
     if a.quick:
         rep("QUICK MODE: tiny meshes, fixed per-step costs dominate: the ratios below check the scripts only")
 
     if not a.quick:  # compile every form first, out of the timed set-up (the FFCx cache persists)
-        warm = ["--mesh-size", "2e-6", "--steps", "1", "--solver", "direct"]
+        warm = ["--mesh-size", "1e-6", *STRIP, "--steps", "1", "--solver", "direct"]
         run_worker("plating_case.py", warm, 1, "pcmp_warm_b")
         for layout in ("block", "mixed"):
             run_worker("baseline_plating.py", warm + ["--layout", layout], 1, f"pcmp_warm_{layout}")
