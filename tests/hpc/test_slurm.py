@@ -93,3 +93,22 @@ def test_slurm_sigterm_checkpoints_and_the_same_command_finishes(tmp_path):
     assert again.returncode == 0 and manifest(tmp_path / "run")["status"] == "completed"
     assert manifest(tmp_path / "run")["restarts"] == 1
     assert os.path.exists(tmp_path / "run" / "checkpoint" / "state.json")
+
+
+def test_the_scaling_study_job(tmp_path):
+    """benchmarks/slurm/scaling.sbatch, as submit_scaling.sh submits it at 8-512 ranks, on 2 tasks
+    (a coarse electrodeposition case: SCALE = 4), and --collect tabulates its JSON."""
+    script = ROOT / "benchmarks" / "slurm" / "scaling.sbatch"
+    # SCALE reaches the job through the submitting environment: an explicit --export=ALL,SCALE=4
+    # made this one-node cluster's slurmd die (fatal: clone: Operation not permitted)
+    cmd = ["sbatch", "--wait", "--ntasks=2", "--time=20", f"--output={tmp_path}/job-%j.out", str(script),
+           "plating_phase_field", "weak", str(tmp_path / "out")]
+    job = subprocess.run(cmd, cwd=ROOT, env={**env(), "SCALE": "4"}, capture_output=True, text=True, timeout=1200)
+    assert job.returncode == 0, job.stderr + "".join(p.read_text() for p in tmp_path.glob("job-*.out"))
+    import json
+
+    result = json.loads((tmp_path / "out" / "plating_phase_field_weak_2.json").read_text())
+    assert result["ranks"] == 2 and result["steps"] == 6 and len(result["step_times"]) == 5
+    table = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "problem_scaling.py"), "--collect",
+                            str(tmp_path / "out")], cwd=ROOT, env=env(), capture_output=True, text=True)
+    assert "plating_phase_field (weak)" in table.stdout and f"{result['unknowns']}" in table.stdout
