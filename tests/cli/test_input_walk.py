@@ -34,6 +34,12 @@ BASES = {
                             "operation": {"segments": [{"voltage": -0.02, "duration": 0.1}]}},
     "void_vacancy": {"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 20},
                      "operation": {"segments": [{"control": "current", "current_density": 10.0, "duration": 100.0}]}},
+    "void_creep": {"problem": "void_growth", "model": "creep_contact",
+                     "geometry": {"coordinates": "plane_strain", "spacing": 20.0e-6, "li_thickness": 10.0e-6,
+                                  "electrolyte_thickness": 10.0e-6, "mesh_size": 0.75e-6, "mesh_size_far": 5.0e-6},
+                     "voids": {"size": 6.0e-6, "height": 1.5e-6, "shape": "ellipse"},
+                     "operation": {"stack_pressure": 1.0e6,
+                                   "segments": [{"control": "current", "current_density": 10.0, "duration": 50.0}]}},
 }
 QUICK = ["stepping.max_steps=2", "output.plots=false", "output.fields_every=0", "output.progress_every=0"]
 VALUES = ["-1", "0", "1e300", ".inf", ".nan"]

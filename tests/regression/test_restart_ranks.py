@@ -31,6 +31,12 @@ CASES = {
                              "operation": {"segments": [{"voltage": -0.05, "duration": 0.2}]}}, 4),
     "void_vacancy": ({"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 60},
                       "operation": {"segments": [{"current_density": 10.0, "duration": 1500.0}]}}, 10),
+    "void_creep": ({"problem": "void_growth", "model": "creep_contact",
+                    "geometry": {"coordinates": "plane_strain", "spacing": 20.0e-6, "li_thickness": 10.0e-6,
+                                 "electrolyte_thickness": 10.0e-6, "mesh_size": 0.75e-6, "mesh_size_far": 5.0e-6},
+                    "voids": {"size": 6.0e-6, "height": 1.5e-6, "shape": "ellipse"},
+                    "operation": {"stack_pressure": 1.0e6,
+                                  "segments": [{"control": "current", "current_density": 10.0, "duration": 60.0}]}}, 4),
 }
 # li_balance_error is itself round-off (1e-13): its relative deviation between partitions means nothing
 SKIP_COLUMNS = {"krylov_its", "newton_its", "li_balance_error"}
