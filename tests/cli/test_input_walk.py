@@ -27,6 +27,12 @@ BASES = {
                                                  "until_voltage": 0.5},
                                                 {"control": "voltage", "voltage": -0.05, "duration": 5.0,
                                                  "until_current": 1.0}]}},
+    "interphase": {"problem": "interphase",
+                   "geometry": {"kind": "slab_1d", "thickness": 4e-6, "mesh_size": 0.1e-6, "band_depth": 2e-6,
+                                "coarse_mesh_size": 0.5e-6},
+                   "fracture": {"length_scale": 0.3e-6},
+                   "operation": {"segments": [{"control": "current", "current_density": 1.0,
+                                               "duration": 10.0}]}},
     "void_vacancy": {"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 20},
                      "operation": {"segments": [{"control": "current", "current_density": 10.0, "duration": 100.0}]}},
 }
