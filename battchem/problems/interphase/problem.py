@@ -479,6 +479,8 @@ class Interphase(Problem):
         abort = 2.0 * f.target_damage_change if f is not None and dt > st.dt_min * (1 + 1e-9) else None
         sweeps = {"mechanics": 0, "damage_change": 0.0}
 
+        self._predict(dt)
+
         def growth_stage():
             self.xi_iter[:] = self.xi.x.array
             report = self.growth_solver.solve()
@@ -513,6 +515,17 @@ class Interphase(Problem):
             damage = sweeps["damage_change"] * st.target_change / f.target_damage_change
             change = max(change, min(damage, st.target_change) if self._unstable else damage)
         return StepResult(report, max(sweeps["mechanics"], 1), change)
+
+    def _predict(self, dt: float) -> None:
+        """Start Newton from the linear extrapolation of the last two accepted states (BDF2's history):
+        the front moves steadily, and from its old position Newton's first steps overshoot the double
+        well (the line search then creeps)."""
+        if self.bdf.order < 2 or self.bdf.steps < 1:
+            return
+        current, previous = self.bdf.history(self.w)
+        omega = dt / self.bdf.dt_previous
+        self.w.x.array[:] = (1 + omega) * current.x.array - omega * previous.x.array
+        self.w.x.scatter_forward()
 
     @property
     def feedback(self) -> bool:
