@@ -4,7 +4,8 @@ to benchmarks/results/.
 
     python3 benchmarks/run_all.py            # full set (about 35 min on 2 quiet cores, ~6 GB)
     python3 benchmarks/run_all.py --quick    # tiny sizes, < 2 min: checks that the scripts work
-    python3 benchmarks/run_all.py compare    # one part only (compare | scaling | phasefield | phasefield3d)
+    python3 benchmarks/run_all.py compare    # one part only (compare | scaling | phasefield | phasefield3d |
+                                             # interphase)
 
 Run it serially, not under mpirun: the workers are started with ``mpirun -n 1|2``. On a machine
 without FEniCSx, prefix with ``containers/run`` (``make bench`` does).
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compare_baseline  # noqa: E402
+import interphase  # noqa: E402
 import particle_fracture_3d  # noqa: E402
 import phasefield  # noqa: E402
 import scaling  # noqa: E402
@@ -29,11 +31,12 @@ from _common import RESULTS, environment_header, refuse_mpi_launch  # noqa: E402
 def main(argv=None):
     refuse_mpi_launch()
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("parts", nargs="*", help="compare, scaling, phasefield and/or phasefield3d (default: all)")
+    p.add_argument("parts", nargs="*", help="compare, scaling, phasefield, phasefield3d and/or interphase "
+                   "(default: all)")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args(argv)
     known = {"compare": compare_baseline, "scaling": scaling, "phasefield": phasefield,
-             "phasefield3d": particle_fracture_3d}
+             "phasefield3d": particle_fracture_3d, "interphase": interphase}
     parts = a.parts or list(known)
     if set(parts) - set(known):
         p.error(f"unknown part(s) {sorted(set(parts) - set(known))} (allowed: {', '.join(known)})")
