@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    sw = sub.add_parser("sweep", help="run the sweep block of an input: a parameter study on MPI rank groups")
+    sw.add_argument("input", help="YAML input with a sweep: block")
+    sw.add_argument("-o", "--outdir", help="study directory (default: out/<input name>_sweep)")
+    sw.add_argument("--groups", type=int, default=1, help="rank groups running cases side by side (default 1)")
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sw.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     sub.add_parser("list", help="list the problems")
 
     s = sub.add_parser("show", help="print the full default input of a problem, with units and sources")
@@ -101,6 +108,8 @@ def _dispatch(args) -> int:
         return _check(args.input, args.overrides)
     if args.command == "plot":
         return _plot(args.outdir)
+    if args.command == "sweep":
+        return _sweep(args)
     return _run(args)
 
 
@@ -166,6 +175,21 @@ def _run(args) -> int:
     if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots") and not args.quiet:
         print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))
     return 0
+
+
+def _sweep(args) -> int:
+    from mpi4py import MPI
+
+    from battchem.diagnostics import WarningLog
+    from battchem.study import sweep
+
+    with WarningLog():
+        result = sweep(args.input, args.outdir, args.overrides, groups=args.groups)
+    if MPI.COMM_WORLD.rank == 0:
+        failed = sum(1 for r in result.rows if r.get("status") == "failed")
+        print(f"{result.status}: {len(result.rows)} runs ({failed} failed) in {result.outdir}; "
+              f"table {result.outdir / 'sweep.csv'}")
+    return EXIT_INTERRUPTED if result.status == "interrupted" else 0
 
 
 def _plot(outdir: str) -> int:

@@ -101,10 +101,7 @@ class Vacancy1D(VoidGrowth):
         self.schedule.begin(t)
 
     def end_time(self) -> float:
-        s = self.schedule
-        if s.finished:
-            return s.finished_at
-        return s.end + sum(s.segments[k % len(s.segments)].duration for k in range(s.index + 1, s.count))
+        return self.schedule.planned_end()
 
     def milestones(self) -> list[float]:
         return [*self.schedule.milestones(), self.end_time()]
