@@ -398,3 +398,160 @@ def electrodeposition_mechanics(name: str) -> MaterialSet:
     except KeyError:
         raise ValueError(f"unknown electrodeposition mechanics set '{name}' (allowed: "
                          f"{', '.join(ELECTRODEPOSITION_MECHANICS)})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Solid electrolytes and their interphases with Li metal: reference/interphase.md (§0 corrections,
+# §2 moduli and toughness, §3 growth, §4 conductivity, §6 validation targets). Status tags as there:
+# V-abs, V-text, V-sec, V-review, DERIVED (arithmetic shown), UNVERIFIED (no source found: a model
+# choice or placeholder, never a test tolerance). G_c is not stored: the interphase problem derives
+# it from K_IC, E and nu as G_c = K_IC² (1 − ν²)/E.
+
+_CR = "de Vasconcelos et al. 2022, Chem. Rev. [CR]"
+_JACKMAN = "Jackman & Cutler 2012, J. Power Sources 218, 65"
+_AKTEKIN = "Aktekin et al. 2023, Nat. Commun. (doi 10.1038/s41467-023-42512-y)"
+_SINGH = "Singh et al. 2022, Cell Rep. Phys. Sci. 3, 101043"
+_ZHOU = "Zhou, Minafra, Zeier & Nazar 2021, Acc. Chem. Res. 54, 2717"
+_ASSUMED_NU = "assumed (no measured value found; interphase.md §2 note (a))"
+
+SOLID_ELECTROLYTES: dict[str, MaterialSet] = {
+    "LATP_Jackman2012": MaterialSet(
+        "LATP_Jackman2012",
+        "Li1.3Al0.3Ti1.7(PO4)3 (NASICON): reduced by Li to a mixed-conducting interphase. E at the "
+        "fine-grained end of 81-115 GPa.",
+        {"E": Value(115e9, "Pa", _JACKMAN + ": 'Young's modulus (81-115 GPa)', fine-grained end", "V-abs"),
+         "nu": Value(0.25, "-", _ASSUMED_NU, "UNVERIFIED"),
+         "K_IC": Value(1.1e6, "Pa m^0.5", _JACKMAN + ": '1.1 MPa√m fracture toughness'", "V-abs"),
+         "kappa": Value(0.07, "S/m", _JACKMAN + ": 'total ionic conductivity of 0.7 mS cm-1'", "V-abs")},
+    ),
+    "LAGP_Tippens2019": MaterialSet(
+        "LAGP_Tippens2019",
+        "Li1.5Al0.5Ge1.5(PO4)3, the Li|LAGP|Li cell of Tippens et al. 2019 (cracks start at the edge of "
+        "the Li contact; ~100x impedance rise). No measured K_IC or nu: the LATP toughness is a "
+        "placeholder.",
+        {"E": Value(90.2e9, "Pa", _CR + " Table 1 (Zekoll thesis 2018): 90.2 ± 10.5 GPa", "V-review"),
+         "nu": Value(0.25, "-", _ASSUMED_NU, "UNVERIFIED"),
+         "K_IC": Value(1.1e6, "Pa m^0.5", "LATP value used as a placeholder: no LAGP K_IC found ([CR] lists "
+                       "N/A)", "UNVERIFIED"),
+         "kappa": Value(0.04, "S/m", "Hartmann et al. 2013, J. Phys. Chem. C 117, 21064: 'about 4 × 10−4 "
+                        "S/cm for the solely Ge containing sample'", "V-abs")},
+    ),
+    "LLZO_Kim2016": MaterialSet(
+        "LLZO_Kim2016",
+        "Li7La3Zr2O12 garnet: stable against Li (self-limited interphase of ~5 unit cells).",
+        {"E": Value(140e9, "Pa", _CR + " Table 1 (Kim et al. 2016, J. Am. Ceram. Soc.)", "V-review"),
+         "nu": Value(0.257, "-", "Ni et al. 2012 E = 149.8 GPa, G = 59.6 GPa (Foster 2014 thesis quote): "
+                     "nu = E/(2G) - 1", "DERIVED"),
+         "K_IC": Value(0.97e6, "Pa m^0.5", _CR + " Table 1 (Kim et al. 2016): 0.97 ± 0.1 MPa m^1/2",
+                       "V-review"),
+         "kappa": Value(0.0454, "S/m", "Hu et al. 2022, Chin. Phys. Lett. (LLZTO): 4.54e-4 S/cm", "V-abs")},
+    ),
+    "LPSCl_Singh2022": MaterialSet(
+        "LPSCl_Singh2022",
+        "Li6PS5Cl argyrodite: passivating interphase growing as sqrt(t). E is a first-principles value "
+        "and K_IC the Li2S-P2S5 glass value (McGrogan 2017) used as a proxy.",
+        {"E": Value(22e9, "Pa", _SINGH + ": 'E (LPSCl) = 22 GPa' (first-principles, Deng et al. 2016)",
+                    "V-sec"),
+         "nu": Value(0.37, "-", "Pugh's ratio G/B = 0.28 (DFT, Singh 2022): nu = (3 - 2r)/(2(3 + r))",
+                     "DERIVED"),
+         "K_IC": Value(0.23e6, "Pa m^0.5", _SINGH + ": 'KIC = 0.23 MPa m 1/2 for Li2S-P2S5' (glass "
+                       "proxy)", "V-sec"),
+         "kappa": Value(0.24, "S/m", _ZHOU + ": ≈ 2.4 mS/cm (solution route; 0.46-5 mS/cm solid state)",
+                        "V-sec")},
+    ),
+    "LGPS_Kamaya2011": MaterialSet(
+        "LGPS_Kamaya2011",
+        "Li10GeP2S12: non-passivating (mixed-conducting) interphase. E is a first-principles value; nu "
+        "and K_IC were not found (the sulfide-glass proxy is used).",
+        {"E": Value(37.19e9, "Pa", _CR + " Table 1 (Wang 2014, first principles)", "V-review"),
+         "nu": Value(0.3, "-", _ASSUMED_NU, "UNVERIFIED"),
+         "K_IC": Value(0.23e6, "Pa m^0.5", "Li2S-P2S5 glass value (McGrogan 2017) as a proxy; no LGPS K_IC "
+                       "found", "UNVERIFIED"),
+         "kappa": Value(1.2, "S/m", "Tang et al. 2021 review [P2]: 'the ionic conductivity of LGPS reached "
+                        "12 mS cm-1' (Kamaya 2011)", "V-review")},
+    ),
+}
+
+# Interphase growth and transport per electrolyte. The growth law of the interphase problem is
+# Deal-Grove-like: δ² + A δ = B t with B = 2 D_int c_b/n and A = 2 D_int c_b/(n v0) = B/v0. Only B (or
+# the thickness at a time) is constrained by data; c_b and v0 are model choices (UNVERIFIED), and
+# D_int is then DERIVED from B. n is the Li consumed per volume of electrolyte transformed: from
+# Aktekin's conversion 1 µAh/cm² ↔ 9 nm, n = 36 C/m² /(F × 9e-9 m) = 4.15e4 mol/m³ (DERIVED);
+# the same n is assumed (UNVERIFIED) for the other sulfides and phosphates.
+_N_AKTEKIN = Value(4.15e4, "mol/m^3", _AKTEKIN + ": 1 µAh/cm² ↔ d ≈ 9 nm, n = 36 C/m²/(F · 9e-9 m)",
+                   "DERIVED")
+_N_ASSUMED = Value(4.15e4, "mol/m^3", "the Li6PS5Cl value (Aktekin 2023 conversion) assumed", "UNVERIFIED")
+_CB = Value(100.0, "mol/m^3", "model choice: neutral Li concentration in the interphase at the Li side "
+            "(only D_int c_b/n is constrained)", "UNVERIFIED")
+_CHOICE = "model choice (no data)"
+_EXPANSION_38 = Value(0.38, "-", _CR + " §2.4.2.1: '~38% for the interphase formed at the Li/LAGP "
+                      "interface' (primary source uncertain, most likely Lewis et al. 2019)", "V-review")
+
+INTERPHASE_GROWTH: dict[str, MaterialSet] = {
+    "LPSCl_Aktekin2023": MaterialSet(
+        "LPSCl_Aktekin2023",
+        "Li|Li6PS5Cl at 25 °C: passivating SEI growing as sqrt(t), d ≈ 315 nm after 1 week and ≈ 540 nm "
+        "after 400 h, d² = k t with k ≈ 1.6-2.0e-19 m²/s (Aktekin 2023, V-text; the DERIVED k = 1.8e-19 is "
+        "used).",
+        {"D_int": Value(3.735e-17, "m^2/s", "from B = k = 1.8e-19 m²/s (" + _AKTEKIN + "): D_int = B n/"
+                        "(2 c_b)", "DERIVED"),
+         "c_b": _CB, "n": _N_AKTEKIN,
+         "front_rate": Value(1e-9, "m/s", _CHOICE + ": fast enough that A = B/v0 ≈ 0.2 nm, so growth is "
+                             "diffusion-limited from the start, as measured", "UNVERIFIED"),
+         "tunnelling_length": Value(0.0, "m", "none (0: the interphase conducts throughout)", "UNVERIFIED"),
+         "expansion": Value(0.0, "-", "not measured for Li6PS5Cl", "UNVERIFIED"),
+         "E": Value(20e9, "Pa", _CHOICE + ": interphase modulus (Li2S-rich)", "UNVERIFIED"),
+         "nu": Value(0.3, "-", _CHOICE, "UNVERIFIED"),
+         "kappa": Value(1e-5, "S/m", _CHOICE + " (interphase conductivities not found)", "UNVERIFIED")},
+    ),
+    "LGPS_Aktekin2023": MaterialSet(
+        "LGPS_Aktekin2023",
+        "Li|Li10GeP2S12: non-passivating, ≈ 0.7 mAh/cm² of Li lost in 1 week (Aktekin 2023, V-text), ≈ 20x "
+        "Li6PS5Cl; growth as sqrt(t) (Wenzel 2016, V-abs). Thickness from Aktekin's 9 nm per µAh/cm² "
+        "(assumed).",
+        {"D_int": Value(1.36e-14, "m^2/s", "700 µAh/cm² × 9 nm = 6.3 µm after 6.05e5 s: B = 6.56e-17 m²/s, "
+                        "D_int = B n/(2 c_b)", "DERIVED"),
+         "c_b": _CB, "n": _N_ASSUMED,
+         "front_rate": Value(1e-7, "m/s", _CHOICE + ": A = B/v0 ≈ 0.7 nm, diffusion-limited", "UNVERIFIED"),
+         "tunnelling_length": Value(0.0, "m", "none: a mixed conductor", "UNVERIFIED"),
+         "expansion": Value(0.0, "-", "not measured for LGPS", "UNVERIFIED"),
+         "E": Value(20e9, "Pa", _CHOICE, "UNVERIFIED"),
+         "nu": Value(0.3, "-", _CHOICE, "UNVERIFIED"),
+         "kappa": Value(1e-5, "S/m", _CHOICE, "UNVERIFIED")},
+    ),
+    "LLZO_Ma2016": MaterialSet(
+        "LLZO_Ma2016",
+        "Li|LLZO: a self-limited tetragonal-like interphase of 5 unit cells (Ma et al. 2016 via [P2], "
+        "V-review; ≈ 6.5 nm if a ≈ 1.30 nm, UNVERIFIED). Modelled as an electronic insulator: electron "
+        "transport decays as exp(-depth/λ_t), so growth is logarithmic and stops at a few λ_t.",
+        {"D_int": Value(1.67e-19, "m^2/s", "chosen with λ_t so that the thickness reaches 6.5 nm (5 unit "
+                        "cells) after 1 week: e^u − u − 1 = D c_b t/(n λ_t²), u = δ/λ_t = 5", "UNVERIFIED"),
+         "c_b": _CB,
+         "n": Value(4.2e4, "mol/m^3", "Li sites of LLZO, 7 Li per formula unit of ≈ 1.65e-4 m³/mol",
+                    "UNVERIFIED"),
+         "front_rate": Value(1e-9, "m/s", _CHOICE, "UNVERIFIED"),
+         "tunnelling_length": Value(1.3e-9, "m", _CHOICE + ": one unit cell (a ≈ 1.30 nm, UNVERIFIED)",
+                                    "UNVERIFIED"),
+         "expansion": Value(0.0, "-", "not measured", "UNVERIFIED"),
+         "E": Value(140e9, "Pa", "LLZO modulus assumed for the thin interphase", "UNVERIFIED"),
+         "nu": Value(0.257, "-", "LLZO value assumed", "UNVERIFIED"),
+         "kappa": Value(0.0454, "S/m", "LLZO value assumed (tetragonal-like LLZO)", "UNVERIFIED")},
+    ),
+    "LAGP_Lewis2019": MaterialSet(
+        "LAGP_Lewis2019",
+        "Li|LAGP: amorphisation and ~38 % volume expansion that fracture the electrolyte (Lewis 2019 V-abs, "
+        "Tippens 2019 V-abs). No thickness-time data: growth rate, interphase stiffness, viscosity and "
+        "conductivity are placeholders.",
+        {"D_int": Value(5e-13, "m^2/s", _CHOICE + ": B = 2 D_int c_b/n ≈ 2.4e-15 m²/s (≈ 2 µm in 30 min)",
+                        "UNVERIFIED"),
+         "c_b": _CB, "n": _N_ASSUMED,
+         "front_rate": Value(1e-7, "m/s", _CHOICE, "UNVERIFIED"),
+         "tunnelling_length": Value(0.0, "m", "none: a mixed conductor (reduced Ge, Li-Ge alloy)",
+                                    "UNVERIFIED"),
+         "expansion": _EXPANSION_38,
+         "E": Value(30e9, "Pa", _CHOICE + ": amorphous interphase, softer than LAGP (E, nu of the phases "
+                    "Li2O, Li3P, Li-Ge not found)", "UNVERIFIED"),
+         "nu": Value(0.3, "-", _CHOICE, "UNVERIFIED"),
+         "kappa": Value(1e-4, "S/m", _CHOICE + " (interphase conductivity not found)", "UNVERIFIED")},
+    ),
+}

@@ -6,7 +6,7 @@ of every problem with the sweep's throughput. Tables are printed and saved to be
     python3 benchmarks/run_all.py            # full set (about 35 min on 2 quiet cores, ~6 GB, plus plating)
     python3 benchmarks/run_all.py --quick    # tiny sizes, < 2 min: checks that the scripts work
     python3 benchmarks/run_all.py compare    # one part only (compare | scaling | phasefield | phasefield3d |
-                                             # plating | plating_compare | problems)
+                                             # plating | plating_compare | problems | interphase)
 
 Run it serially, not under mpirun: the workers are started with ``mpirun -n 1|2``. On a machine
 without FEniCSx, prefix with ``containers/run`` (``make bench`` does).
@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import compare_baseline  # noqa: E402
+import interphase  # noqa: E402
 import particle_fracture_3d  # noqa: E402
 import phasefield  # noqa: E402
 import plating_compare  # noqa: E402
@@ -35,12 +36,12 @@ def main(argv=None):
     refuse_mpi_launch()
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("parts", nargs="*", help="compare, scaling, phasefield, phasefield3d, plating, "
-                   "plating_compare and/or problems (default: all)")
+                   "plating_compare, problems and/or interphase (default: all)")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args(argv)
     known = {"compare": compare_baseline, "scaling": scaling, "phasefield": phasefield,
              "phasefield3d": particle_fracture_3d, "plating": plating_phase_field,
-             "plating_compare": plating_compare, "problems": problem_scaling}
+             "plating_compare": plating_compare, "problems": problem_scaling, "interphase": interphase}
     parts = a.parts or list(known)
     if set(parts) - set(known):
         p.error(f"unknown part(s) {sorted(set(parts) - set(known))} (allowed: {', '.join(known)})")

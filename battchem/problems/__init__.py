@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Importing a problem module registers it.
 from battchem.problems import (  # noqa: F401
+    interphase,
     notched_plate,
     particle_fracture,
     plating,

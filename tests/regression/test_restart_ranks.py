@@ -29,6 +29,15 @@ CASES = {
                              "nuclei": {"front": 1.5e-6, "bump_radius": 0.0},
                              "mechanics": {"mode": "two_way", "E_partner": 1e9, "stack_pressure": 1e5},
                              "operation": {"segments": [{"voltage": -0.05, "duration": 0.2}]}}, 4),
+    # 2-D with creep (cellwise DG0 strain), damage (history field) and BDF2 growth history
+    "interphase": ({"problem": "interphase",
+                    "geometry": {"kind": "slab_2d", "thickness": 6e-6, "width": 2e-6, "contact_width": 1e-6,
+                                 "mesh_size": 0.25e-6, "band_depth": 3e-6, "coarse_mesh_size": 0.5e-6,
+                                 "lateral": "free"},
+                    "interphase": {"viscosity": 1e13},
+                    "growth": {"front_width": 0.5e-6, "initial_thickness": 1e-6},
+                    "fracture": {"length_scale": 0.5e-6, "Gc": 3.0},
+                    "operation": {"segments": [{"control": "hold", "duration": 120.0}]}}, 8),
     "void_vacancy": ({"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 60},
                       "operation": {"segments": [{"current_density": 10.0, "duration": 1500.0}]}}, 10),
     "void_creep": ({"problem": "void_growth", "model": "creep_contact",
@@ -53,7 +62,10 @@ def compare(result, reference):
     for name, ref in reference.series.items():
         if name in SKIP_COLUMNS:
             continue
-        scale = max(np.abs(ref).max(), 1e-300)
+        if np.isnan(ref[-1]):  # a quantity not defined yet (the time of first cracking)
+            assert np.isnan(result.series[name][-1]), name
+            continue
+        scale = max(np.nanmax(np.abs(ref)), 1e-300)
         assert np.abs(result.series[name][-1] - ref[-1]) <= 1e-8 * scale, name
 
 
