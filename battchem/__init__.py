@@ -19,4 +19,11 @@ def run(config_or_path, outdir=None, overrides=None, **kwargs):
     return _run(config_or_path, outdir, overrides, **kwargs)
 
 
-__all__ = ["run", "__version__"]
+def sweep(config_or_path, outdir=None, overrides=None, **kwargs):
+    """Run the ``sweep:`` block of an input (see :mod:`battchem.study`); ``groups`` rank groups."""
+    from battchem.study import sweep as _sweep
+
+    return _sweep(config_or_path, outdir, overrides, **kwargs)
+
+
+__all__ = ["run", "sweep", "__version__"]

@@ -8,8 +8,10 @@ only need changes here.
 from __future__ import annotations
 
 import dolfinx
+import dolfinx.fem
 import dolfinx.fem.petsc  # noqa: F401  (registers the petsc submodule)
 import dolfinx.mesh
+import numpy as np
 
 try:  # dolfinx >= 0.10
     from dolfinx.io import gmsh as _gmshio  # type: ignore[attr-defined]
@@ -69,3 +71,24 @@ def transfer_cell_tags(tags, refined_mesh, parent_cell, parent_facet):
 def petsc_vec(function):
     """The PETSc vector wrapping a Function's dof array."""
     return function.x.petsc_vec
+
+
+def nonmatching_interpolation_data(V_to, V_from, padding: float):
+    """(cells, data) to interpolate Functions on ``V_from`` into ``V_to``, on another mesh, over all
+    local cells of ``V_to``; interpolation points outside the old mesh by less than ``padding`` take
+    the values of the nearest cell. dolfinx 0.8 named this
+    ``create_nonmatching_meshes_interpolation_data`` and passed it to ``Function.interpolate``."""
+    mesh = V_to.mesh
+    cell_map = mesh.topology.index_map(mesh.topology.dim)
+    cells = np.arange(cell_map.size_local + cell_map.num_ghosts, dtype=np.int32)
+    return cells, dolfinx.fem.create_interpolation_data(V_to, V_from, cells, padding=padding)
+
+
+def interpolate_nonmatching(target, source, cells, data) -> None:
+    """target ← source (a Function on another mesh), with data from ``nonmatching_interpolation_data``."""
+    target.interpolate_nonmatching(source, cells, data)
+
+
+def points_not_found(data) -> int:
+    """Number of this rank's interpolation points that no rank found in (or near) its cells."""
+    return int(np.count_nonzero(data.src_owner() < 0))

@@ -474,6 +474,13 @@ class BlockSolver:
         """Force reassembly of J (and P) at the next solve."""
         self._assembled_key = _UNSET
 
+    def set_bcs(self, bcs: Sequence[fem.DirichletBC]) -> None:
+        """Replace the Dirichlet conditions (e.g. a contact active set changed) on the same dofs'
+        fields; J is reassembled at the next solve. The conditions may constrain other dofs of a
+        field, as long as every constrained field has a diagonal block (the sparsity is kept)."""
+        self.bcs = list(bcs)
+        self.invalidate()
+
     # ------------------------------------------------------------------------------------
     def solve(self) -> BlockSolveReport:
         """Solve from the current Functions; on failure they hold the last iterate."""

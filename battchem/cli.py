@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    sw = sub.add_parser("sweep", help="run the sweep block of an input: a parameter study on MPI rank groups")
+    sw.add_argument("input", help="YAML input with a sweep: block")
+    sw.add_argument("-o", "--outdir", help="study directory (default: out/<input name>_sweep)")
+    sw.add_argument("--groups", type=int, default=1, help="rank groups running cases side by side (default 1)")
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sw.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     sub.add_parser("list", help="list the problems")
 
     s = sub.add_parser("show", help="print the full default input of a problem, with units and sources")
@@ -51,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``battchem`` command (``argv`` None: the process's own arguments, as the console script
+    and ``python -m battchem.cli`` call it; then a non-zero exit leaves MPI on all ranks together)."""
+    code = _main(argv)
+    if argv is None and code:
+        _leave_mpi_together()
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.debug:
         os.environ["BATTCHEM_DEBUG"] = "1"
@@ -92,6 +108,8 @@ def _dispatch(args) -> int:
         return _check(args.input, args.overrides)
     if args.command == "plot":
         return _plot(args.outdir)
+    if args.command == "sweep":
+        return _sweep(args)
     return _run(args)
 
 
@@ -111,10 +129,14 @@ def _show(name: str) -> int:
         cls = problems.get(name)
     except KeyError as exc:
         raise ConfigError(exc.args[0]) from None
-    config = cls.default_config()
-    print(f"# Default input of battchem problem '{name}': {cls.summary}.")
-    print("# SI units. Comments give [unit], meaning, allowed range and the source of material values.")
-    print(commented_yaml(config, cls.sources(config)))
+    configs = cls.default_configs()
+    for i, config in enumerate(configs):
+        if i:
+            print("---")
+        model = f", model {config.model}" if hasattr(config, "model") else ""
+        print(f"# Default input of battchem problem '{name}'{model}: {cls.summary}.")
+        print("# SI units. Comments give [unit], meaning, allowed range and the source of material values.")
+        print(commented_yaml(config, cls.sources(config)))
     return 0
 
 
@@ -150,9 +172,24 @@ def _run(args) -> int:
     if result.status == "interrupted":
         _error(f"run interrupted: {result.message}")
         return EXIT_INTERRUPTED
-    if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots"):
+    if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots") and not args.quiet:
         print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))
     return 0
+
+
+def _sweep(args) -> int:
+    from mpi4py import MPI
+
+    from battchem.diagnostics import WarningLog
+    from battchem.study import sweep
+
+    with WarningLog():
+        result = sweep(args.input, args.outdir, args.overrides, groups=args.groups)
+    if MPI.COMM_WORLD.rank == 0:
+        failed = sum(1 for r in result.rows if r.get("status") == "failed")
+        print(f"{result.status}: {len(result.rows)} runs ({failed} failed) in {result.outdir}; "
+              f"table {result.outdir / 'sweep.csv'}")
+    return EXIT_INTERRUPTED if result.status == "interrupted" else 0
 
 
 def _plot(outdir: str) -> int:
@@ -167,26 +204,24 @@ def _plot(outdir: str) -> int:
     return 0
 
 
-def entry_point() -> None:
-    """The ``battchem`` console script: under mpirun, every rank has the same exit code, and ranks
-    leave MPI together before a non-zero exit (otherwise Open MPI kills the slower rank while it is
-    finalising and prints PMIx errors)."""
-    code = main()
-    if code:
-        from mpi4py import MPI
+def _leave_mpi_together() -> None:
+    """Before a non-zero exit under mpirun: finalise PETSc and MPI on every rank at the same point.
+    Open MPI ends the whole job when the first rank exits with a non-zero code, killing a slower
+    rank while it finalises (PMIx errors); finalised ranks can be killed harmlessly."""
+    from mpi4py import MPI
 
-        if MPI.Is_initialized() and not MPI.Is_finalized():
-            MPI.COMM_WORLD.Barrier()
-            if "petsc4py.PETSc" in sys.modules:  # PETSc's own exit handler would call MPI after Finalize
-                import gc
+    if not MPI.Is_initialized() or MPI.Is_finalized():
+        return
+    MPI.COMM_WORLD.Barrier()
+    if "petsc4py.PETSc" in sys.modules:  # PETSc's own exit handler would call MPI after Finalize
+        import gc
 
-                from petsc4py import PETSc
+        from petsc4py import PETSc
 
-                gc.collect()
-                PETSc._finalize()
-            MPI.Finalize()
-    sys.exit(code)
+        gc.collect()
+        PETSc._finalize()
+    MPI.Finalize()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    entry_point()
+    sys.exit(main())

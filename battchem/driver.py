@@ -63,7 +63,7 @@ from battchem.stepping import StepController, StepFailure
 _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
 
 # Keys that may change when a run is continued with --restart: they steer the run, not the physics.
-RUN_CONTROL = ("title", "output", "stepping", "solver")
+RUN_CONTROL = ("title", "output", "stepping", "solver", "sweep")
 
 
 @dataclass
@@ -99,8 +99,9 @@ def load_config(source, overrides: list[str] | None = None) -> BaseConfig:
         cls = problems.get(str(name))
     except KeyError as exc:
         raise ConfigError(f"problem = {name!r}: {exc.args[0]}") from None
-    data = apply_overrides(data, overrides, defaults=cls.default_config().model_dump(mode="json"))
-    return validate(cls.Config, data)
+    model = cls.config_class(apply_overrides(data, [o for o in overrides or [] if o.startswith("model=")]))
+    data = apply_overrides(data, overrides, defaults=model(problem=cls.name).model_dump(mode="json"))
+    return validate(model, data)
 
 
 def _problem_name(data: dict, overrides: list[str] | None):
@@ -179,7 +180,7 @@ def _iso(t: float) -> str:
 
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
         comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, force: bool = False,
-        overwrite: bool = False, quiet: bool = False, observer=None) -> Result:
+        overwrite: bool = False, quiet: bool = False, observer=None, context: dict | None = None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
     Invalid input raises :class:`ConfigError`, and an output directory that may not be used
@@ -187,10 +188,11 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
     run in ``outdir`` (only the files battchem wrote); ``restart`` continues it from its checkpoint
     (``source`` may then be None: the saved input is used), refusing changes to anything but
     run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
-    called (collectively) after every accepted step, for scripting and tests.
+    called (collectively) after every accepted step, for scripting and tests. ``context`` (e.g. the
+    study a case belongs to) is recorded in the manifest as ``sweep``.
     """
     job = Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
-              quiet=quiet, observer=observer)
+              quiet=quiet, observer=observer, context=context)
     try:
         return job.execute()
     finally:
@@ -205,13 +207,13 @@ class Run:
     """One run of an input: :meth:`setup`, :meth:`loop`, :meth:`finish` (see :func:`run`)."""
 
     def __init__(self, source, outdir=None, overrides=None, *, comm=MPI.COMM_WORLD, restart=False, force=False,
-                 overwrite=False, quiet=False, observer=None):
+                 overwrite=False, quiet=False, observer=None, context=None):
         if source is None and not (restart and outdir is not None):
             raise ConfigError("no input file given (only --restart with -o OUTDIR can do without one)")
         self.comm = comm
         self.source, self.overrides = source, list(overrides or [])
         self.restart, self.force, self.overwrite = restart, force, overwrite
-        self.quiet, self.observer = quiet, observer
+        self.quiet, self.observer, self.context = quiet, observer, context
         self.outdir = Path(outdir) if outdir is not None else default_outdir(source)
         self.warnings = WarningLog(comm)
         self.timings = {"mesh": 0.0, "setup": 0.0, "solve": 0.0, "output": 0.0, "plots": 0.0}
@@ -290,6 +292,11 @@ class Run:
             "status": "running", "message": "", "versions": versions(), "git_commit": git_commit(),
             "mpi_size": self.comm.size, "host": platform.node(), "started": _iso(self.started),
             "parameters": {k: s.provenance() for k, s in named_sets(self.config).items()}}
+        if self.context:
+            self.manifest["sweep"] = self.context
+        recipe = os.environ.get("BATTCHEM_IMAGE_RECIPE")
+        if recipe:
+            self.manifest["image_recipe"] = recipe
         previous = on_root(self.comm, read_manifest, self.out) if self.restart else None
         if previous:
             history = previous.get("restart_history", [])
@@ -338,8 +345,7 @@ class Run:
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
                                    resume_step=self.step if self.restart else None)
-        name = "fields.bp" if not self.restart else f"fields_restart{self.manifest['restarts']}.bp"
-        self.writer = FieldWriter(self.out / "fields" / name, problem.output_functions(), comm)
+        self.open_fields()
         self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
         self.write_manifest()
         if not self.restart:
@@ -384,8 +390,11 @@ class Run:
             problem.accept(t_new)
             self.t, self.step = t_new, self.step + 1
             controller.accepted(dt, result.effort, result.change)
+            if problem.step_reset():  # a protocol switch: resolve the new transient from the start
+                controller.dt = min(controller.dt, self.config.stepping.dt_initial)
 
             t0 = time.perf_counter()
+            self.follow_mesh()
             q = problem.quantities(self.t)
             rep = result.report
             self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, "stagger_its": result.stagger,
@@ -411,6 +420,31 @@ class Run:
                 self.status = "interrupted"
                 self.message = f"stepping.max_steps = {max_steps} reached; {self.continue_hint()}"
                 return
+
+    def open_fields(self) -> None:
+        """VTX files of the current mesh: fields.bp; after a restart fields_restartN.bp; after a
+        remesh fields_gK.bp (K the mesh generation)."""
+        parts = ["fields"]
+        if self.mesh_data.generation:
+            parts.append(f"g{self.mesh_data.generation}")
+        if self.restart:
+            parts.append(f"restart{self.manifest['restarts']}")
+        self.writer = FieldWriter(self.out / "fields" / ("_".join(parts) + ".bp"), self.problem.output_functions(),
+                                  self.comm, moving=self.problem.moving_mesh)
+
+    def follow_mesh(self) -> None:
+        """After a remesh (the problem's MeshData changed), write to new VTX files and checkpoint the
+        new mesh."""
+        current = self.problem.mesh_data()
+        if current is None or current is self.mesh_data:
+            return
+        self.mesh_data = current
+        self.writer.close()
+        self.open_fields()
+        self.writer.write(self.t)
+        self.manifest.setdefault("remeshes", []).append({"step": self.step, "time": self.t,
+                                                          "generation": current.generation,
+                                                          "cells": current.num_cells_global()})
 
     # ends ---------------------------------------------------------------------------------
     def write_checkpoint(self) -> None:

@@ -48,6 +48,8 @@ class MeshData:
     timings: dict[str, float] = field(default_factory=dict)
     # one-sided interior-facet measures (battchem.interface): their shared subdomain data
     interfaces: dict = field(default_factory=lambda: {"data": [], "plus": {}}, repr=False)
+    generation: int = 0  # how many times the body was remeshed: writers start new files when it changes
+    ghost_mode: str = "none"  # "shared_facet" when interior-facet integrals need ghost cells
 
     @property
     def comm(self) -> MPI.Comm:
@@ -112,6 +114,30 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
     path = Path(source)
     if not path.suffix:
         path = meshes_dir() / f"{source}.geo"
+
+    def build():
+        for key, value in parameters.items():
+            gmsh.parser.setNumber(key, [float(value)])
+        gmsh.merge(str(path))
+
+    data = from_model(build, comm, gdim, scale=scale, ghost_mode=ghost_mode)
+    t1 = time.perf_counter()
+    for _ in range(refine):
+        data = refine_uniform(data, snap)
+    data.timings["refine"] = time.perf_counter() - t1
+    return data
+
+
+def from_model(build: Callable[[], None], comm: MPI.Comm, gdim: int, *, scale: float = 1.0,
+               ghost_mode: str = "none") -> MeshData:
+    """Run ``build()`` on rank 0 to create a gmsh model, mesh it there and distribute it over ``comm``.
+
+    ``build`` adds the geometry, the physical groups (top dimension: named cell tags; one lower:
+    named facet tags) and any mesh options or size callback; the model is cleared afterwards. An
+    exception raised on rank 0 is raised on every rank. Coordinates are multiplied by ``scale``.
+    """
+    import gmsh
+
     t0 = time.perf_counter()
     rank = 0
     initialized_here = not gmsh.isInitialized()
@@ -119,11 +145,9 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
         gmsh.initialize(interruptible=False)
 
     def generate() -> tuple[dict, dict]:
-        """gmsh on rank 0: parameters, geometry, mesh; the names of the physical groups."""
+        """gmsh on rank 0: the model, its mesh; the names of the physical groups."""
         gmsh.clear()
-        for key, value in parameters.items():
-            gmsh.parser.setNumber(key, [float(value)])
-        gmsh.merge(str(path))
+        build()
         dim = max(d for d, _ in gmsh.model.getEntities())
         gmsh.model.mesh.generate(dim)
         cell_names, facet_names = {}, {}
@@ -143,18 +167,14 @@ def from_geo(source: str | Path, parameters: dict[str, float], comm: MPI.Comm, g
         msh, cell_tags, facet_tags = _compat.model_to_mesh(gmsh.model, comm, rank, gdim, ghost_mode)
     finally:
         if comm.rank == rank:
+            gmsh.model.mesh.removeSizeCallback()
             gmsh.clear()
         if initialized_here:
             gmsh.finalize()
     t_dist = time.perf_counter() - t0 - t_gmsh
     msh.geometry.x[:, :gdim] *= scale
-    data = MeshData(msh, cell_tags, facet_tags, names[0], names[1],
-                    {"gmsh": t_gmsh, "distribute": t_dist})
-    t1 = time.perf_counter()
-    for _ in range(refine):
-        data = refine_uniform(data, snap)
-    data.timings["refine"] = time.perf_counter() - t1
-    return data
+    return MeshData(msh, cell_tags, facet_tags, names[0], names[1], {"gmsh": t_gmsh, "distribute": t_dist},
+                    ghost_mode=ghost_mode)
 
 
 def refine_uniform(data: MeshData, snap: dict[str, Snap] | None = None) -> MeshData:

@@ -296,6 +296,7 @@ class Checkpoint:
         for name, f in functions.items():
             adios4dolfinx.write_function(bp, f, name=name, time=0.0)
         meta = {"scalars": scalars, "cell_names": mesh_data.cell_names,
+                "generation": getattr(mesh_data, "generation", 0), "ghost_mode": getattr(mesh_data, "ghost_mode", "none"),
                 "facet_names": mesh_data.facet_names, "functions": list(functions),
                 "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
         self.comm.barrier()  # every rank's part of state.bp is written
@@ -326,13 +327,16 @@ class Checkpoint:
 
         meta = self.read_meta()
         bp = self.folder / "state.bp"
-        msh = adios4dolfinx.read_mesh(bp, self.comm, ghost_mode=GhostMode.none)
+        ghost_mode = meta.get("ghost_mode", "none")
+        msh = adios4dolfinx.read_mesh(bp, self.comm, ghost_mode=GhostMode.shared_facet if ghost_mode == "shared_facet"
+                                      else GhostMode.none)
         tdim = msh.topology.dim
         msh.topology.create_entities(tdim - 1)
         msh.topology.create_connectivity(tdim - 1, tdim)
         facet_tags = adios4dolfinx.read_meshtags(bp, msh, meshtag_name="facet_tags") if meta["facet_names"] else None
         cell_tags = adios4dolfinx.read_meshtags(bp, msh, meshtag_name="cell_tags") if meta["cell_names"] else None
-        return MeshData(msh, cell_tags, facet_tags, meta["cell_names"], meta["facet_names"])
+        return MeshData(msh, cell_tags, facet_tags, meta["cell_names"], meta["facet_names"],
+                        generation=meta.get("generation", 0), ghost_mode=ghost_mode)
 
     def read_functions(self, functions: dict) -> None:
         import adios4dolfinx

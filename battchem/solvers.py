@@ -22,6 +22,7 @@ from dolfinx.fem import petsc as fem_petsc
 from petsc4py import PETSc
 
 from battchem import interrupt
+from battchem.moving import geometry_revision
 
 # --------------------------------------------------------------------------------------------
 # Default options
@@ -197,8 +198,10 @@ class NonlinearSolver:
     options : PETSc options (without prefix) for SNES, KSP and PC.
     linear : the residual is affine in u: one Krylov solve per call (``snes_type ksponly``).
     jacobian_key : callable returning a hashable that changes whenever the Jacobian does; when
-        given, the matrix is reassembled (and the preconditioner rebuilt) only on a change.
-    near_nullspace : PETSc NullSpace attached to the matrix for AMG (rigid-body modes).
+        given, the matrix is reassembled (and the preconditioner rebuilt) only on a change of the
+        key or of the mesh geometry (``battchem.moving.geometry_revision``).
+    near_nullspace : PETSc NullSpace attached to the matrix for AMG, or a builder V ↦ NullSpace
+        (``rigid_body_modes``), called again when the mesh moves; a fixed NullSpace is kept as is.
     bounds : (lower, upper) Functions for a variational inequality (``snes_type vinewtonrsls``).
     lagged_preconditioner : build the preconditioner (factorisation, AMG hierarchy) from a copy of
         the Jacobian that is refreshed only after :meth:`rebuild_preconditioner` (and at the first
@@ -218,6 +221,12 @@ class NonlinearSolver:
         self.linear = linear
         self._jacobian_key = jacobian_key
         self._assembled_key: object = _UNSET
+        self._mesh = u.function_space.mesh
+        self._revision = geometry_revision(self._mesh)
+        self._near_nullspace_builder = None
+        if near_nullspace is not None and not isinstance(near_nullspace, PETSc.NullSpace):
+            self._near_nullspace_builder = near_nullspace
+            near_nullspace = near_nullspace(u.function_space)
         if J is None:
             J = ufl.derivative(F, u, ufl.TrialFunction(u.function_space))
         self.L = fem.form(F)
@@ -278,7 +287,7 @@ class NonlinearSolver:
 
     def _jacobian(self, snes, x, A, P):
         if self._jacobian_key is not None:
-            key = self._jacobian_key()
+            key = (geometry_revision(self._mesh), self._jacobian_key())
             if key == self._assembled_key:
                 return
             self._assembled_key = key
@@ -304,12 +313,36 @@ class NonlinearSolver:
         """With ``lagged_preconditioner``: build the preconditioner from the next Jacobian."""
         self._refresh_preconditioner = True
 
+    def set_bcs(self, bcs: Sequence[fem.DirichletBC]) -> None:
+        """Replace the Dirichlet conditions, e.g. when a protocol switches from current to voltage
+        control; the Jacobian is reassembled at the next solve (the sparsity already holds every
+        diagonal entry, so no new matrix is needed)."""
+        self.bcs = list(bcs)
+        self.invalidate()
+        self._refresh_preconditioner = True  # a lagged preconditioner holds the old Dirichlet rows
+
+    def refresh(self) -> None:
+        """Follow a move of the mesh (``solve`` calls it when the geometry revision changed): the
+        Jacobian is reassembled at the next solve and a near-nullspace given as a builder rebuilt
+        from the new coordinates. GAMG copies the near-nullspace at its first set-up and reuses that
+        copy at every later one, so the preconditioner is reset to make it read the new modes."""
+        self._revision = geometry_revision(self._mesh)
+        self.invalidate()
+        self._refresh_preconditioner = True  # a lagged preconditioner holds the old geometry
+        if self._near_nullspace_builder is not None:
+            self._near_nullspace = self._near_nullspace_builder(self.u.function_space)
+            self.A.setNearNullSpace(self._near_nullspace)
+            self.P.setNearNullSpace(self._near_nullspace)
+            self.snes.getKSP().getPC().reset()
+
     # ------------------------------------------------------------------------------------
     def solve(self) -> SolveReport:
         """Solve from the current ``u``; on failure ``u`` holds the last iterate."""
         if self.linear:
             interrupt.check(self._comm)
         t0 = time.perf_counter()
+        if geometry_revision(self._mesh) != self._revision:
+            self.refresh()
         self.u.x.petsc_vec.stateIncrease()  # u may have been written through numpy (see Projector)
         self.u.x.petsc_vec.copy(self.x)
         with self._scope:
@@ -374,7 +407,8 @@ def _factor_error(ksp: PETSc.KSP) -> str:
 
 
 class Projector:
-    """L2 projections onto one space with the mass matrix assembled and set up once.
+    """L2 projections onto one space with the mass matrix assembled and set up once (and again
+    after each move of the mesh).
 
     For each registered target p and expression e, solves ∫ p q w dx = ∫ e q w dx with CG +
     Jacobi (the mass matrix is well conditioned at every mesh size).
@@ -388,6 +422,7 @@ class Projector:
         self.a = fem.form(_ufl.inner(p, q) * weight * dx)
         self.A = fem_petsc.assemble_matrix(self.a)
         self.A.assemble()
+        self._revision = geometry_revision(V.mesh)
         self.targets: dict[str, tuple[fem.Function, fem.Form]] = {}
         self.b = None
         ksp = PETSc.KSP().create(V.mesh.comm)
@@ -412,9 +447,19 @@ class Projector:
             self.b = fem_petsc.create_vector(L)
         return target
 
+    def refresh(self) -> None:
+        """Reassemble the mass matrix on the current geometry (``project`` calls it after a move)."""
+        self.A.zeroEntries()
+        fem_petsc.assemble_matrix(self.A, self.a)
+        self.A.assemble()
+        self.ksp.setOperators(self.A)
+        self._revision = geometry_revision(self.V.mesh)
+
     def project(self, name: str | None = None, exclude: Sequence[str] = ()) -> SolveReport:
         """Update one target (or all of them but ``exclude``) from its expression, starting the
         Krylov iterations from the target's current values (the previous step's projection)."""
+        if geometry_revision(self.V.mesh) != self._revision:
+            self.refresh()
         report = SolveReport(True)
         for key, (target, L) in self.targets.items():
             if (name is not None and key != name) or key in exclude:

@@ -52,12 +52,25 @@ class BDF:
         self.dt_previous: float | None = None
 
     # ------------------------------------------------------------------------------------
-    def derivative(self, u: fem.Function):
-        """(a_0 u − a_1 u_n − a_2 u_{n−1}) / Δt as UFL (``u`` one of the registered Functions)."""
+    def derivative(self, u: fem.Function, transform=None):
+        """(a_0 g(u) − a_1 g(u_n) − a_2 g(u_{n−1})) / Δt as UFL, the rate of g(u) (``u`` one of the
+        registered Functions; g = ``transform``, default the identity), e.g. g(u) = c0 exp(u) when
+        the unknown is a logarithmic concentration."""
+        g = transform if transform is not None else (lambda f: f)
         past = self.history(u)
-        expr = self._a[0] * u - self._a[1] * past[0]
+        expr = self._a[0] * g(u) - self._a[1] * g(past[0])
         if self.order == 2:
-            expr = expr - self._a[2] * past[1]
+            expr = expr - self._a[2] * g(past[1])
+        return expr / self.dt
+
+    def rate(self, g, *functions: fem.Function):
+        """(a_0 g(u, v, …) − a_1 g(u_n, v_n, …) − a_2 g(u_{n−1}, v_{n−1}, …)) / Δt as UFL: the rate
+        of an expression g of several registered Functions (e.g. a content that depends on two
+        unknowns), each state evaluated whole, so that the discrete balance of g is exact."""
+        pasts = [self.history(u) for u in functions]
+        expr = self._a[0] * g(*functions) - self._a[1] * g(*(p[0] for p in pasts))
+        if self.order == 2:
+            expr = expr - self._a[2] * g(*(p[1] for p in pasts))
         return expr / self.dt
 
     def history(self, u: fem.Function) -> list[fem.Function]:

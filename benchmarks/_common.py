@@ -113,6 +113,13 @@ class Report:
         return path
 
 
+def load_line() -> str:
+    """The load average now, to print beside a table measured on a possibly shared machine."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return (f"load average now {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min) on {os.cpu_count()} "
+            "cores")
+
+
 def environment_header() -> str:
     import platform
 

@@ -50,6 +50,11 @@ def elastic_stress(eps_e, E, nu):
     return lmbda * ufl.tr(eps_e) * I3 + 2 * mu * eps_e
 
 
+def compliance(sigma, E, nu):
+    """Elastic strain of a stress, C⁻¹:σ = ((1 + ν) σ − ν tr(σ) I)/E."""
+    return ((1 + nu) * sigma - nu * ufl.tr(sigma) * I3) / E
+
+
 def strain_energy_density(eps_e, E, nu):
     """ψ(ε_e) = ½ λ tr(ε_e)² + μ ε_e : ε_e."""
     lmbda, mu = lame_parameters(E, nu)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 # Importing a problem module registers it.
-from battchem.problems import (
-    notched_plate,  # noqa: E402,F401
-    particle_fracture,  # noqa: E402,F401
+from battchem.problems import (  # noqa: F401
+    interphase,
+    notched_plate,
+    particle_fracture,
+    plating,
+    void_growth,
 )
 from battchem.problems.base import Problem, StepResult, get, names, register
 

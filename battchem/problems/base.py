@@ -76,6 +76,16 @@ class Problem(abc.ABC):
         return cls.Config(problem=cls.name)
 
     @classmethod
+    def config_class(cls, data: dict) -> type[BaseConfig]:
+        """The input model that validates ``data`` (a problem with several models picks one)."""
+        return cls.Config
+
+    @classmethod
+    def default_configs(cls) -> list[BaseConfig]:
+        """The default input of each model of the problem (``battchem show``)."""
+        return [cls.default_config()]
+
+    @classmethod
     def sources(cls, config: BaseConfig) -> dict:
         """Literature sources of parameter values, nested like the config (for ``show``)."""
         return {}
@@ -109,6 +119,11 @@ class Problem(abc.ABC):
     def reject(self) -> None:
         """Restore the accepted state after a failed attempt."""
 
+    def step_reset(self) -> bool:
+        """True when the last accepted step ended at a discontinuity of the loading (a protocol
+        switch): the driver then starts again from ``stepping.dt_initial``."""
+        return False
+
     def stop_reason(self, t: float) -> str | None:
         """Why the run ends (status ``completed``) at ``t`` before its end time, e.g. "specimen
         broken"; None to go on."""
@@ -122,6 +137,13 @@ class Problem(abc.ABC):
     def events(self) -> list[str]:
         """Messages about the last accepted step worth a permanent line (e.g. 'crack initiated')."""
         return []
+
+    def mesh_data(self):
+        """The MeshData the state lives on now: after a remesh a new one (its ``generation`` one
+        higher), which the driver's writers and checkpoints then follow. Default: ``self.md``."""
+        return getattr(self, "md", None)
+
+    moving_mesh: ClassVar[bool] = False  # the geometry changes: VTX writes it at every output
 
     # outputs --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -153,6 +175,12 @@ class Problem(abc.ABC):
 
     def plots(self, outdir: Path) -> list[Path]:
         """Write PNG pictures of a finished run (rank 0 draws; called on all ranks)."""
+        return []
+
+    @classmethod
+    def study_plots(cls, config, rows: list[dict], critical: list[dict], outdir: Path) -> list[Path]:
+        """Problem-specific regime maps of a finished sweep (rank 0; ``rows`` and ``critical`` are the
+        tables of sweep.csv and critical.csv), besides the generic study.png."""
         return []
 
     def solver_statistics(self) -> dict:

@@ -76,7 +76,10 @@ def test_sigterm_to_mpirun_is_recorded_even_though_mpirun_kills_the_ranks(tmp_pa
     proc.communicate(timeout=120)
     assert proc.returncode != 0
     m = manifest(tmp_path / "run")
-    assert m["status"] == "interrupted" and "SIGTERM" in m["message"] and "last checkpoint" in m["message"]
+    # either the ranks were killed after the request was recorded, or (a small problem) they finished
+    # the clean stop within the 0.25 s mpirun left them
+    assert m["status"] == "interrupted" and "SIGTERM" in m["message"]
+    assert "last checkpoint" in m["message"] or "checkpoint written" in m["message"]
 
 
 SMALL_PLATE = {"problem": "notched_plate", "fracture": {"length_scale": 1.5e-5},

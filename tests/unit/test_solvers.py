@@ -171,3 +171,31 @@ def test_staggered_loop_detects_stagnation_by_a_relative_change():
     errors = iter(0.5 * 0.999**k for k in range(10000))
     res = staggered([lambda: SolveReport(True, 1, 1)], lambda: next(errors), tol=0.4, max_iterations=2000)
     assert res.converged and res.iterations == 225  # first k with 0.999^(k−1) ≤ 0.8
+
+
+@pytest.mark.mpi
+def test_switching_between_flux_and_value_control():
+    """A protocol's switch from current to voltage control changes the Dirichlet set of a live
+    solver: −u″ = 0 on (0, 1), u(0) = 0, and at x = 1 either the flux u′ = q (u = q x) or the value
+    u = V (u = V x). P1 holds both exactly; the matrix is reassembled at each switch only."""
+    msh = mesh.create_interval(MPI.COMM_WORLD, 10, [0.0, 1.0])
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    flux = fem.Constant(msh, PETSc.ScalarType(0.0))
+    F = ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx - flux * v * ufl.ds
+    left = fem.dirichletbc(PETSc.ScalarType(0.0), fem.locate_dofs_geometrical(V, lambda x: np.isclose(x[0], 0)), V)
+    value = fem.Constant(msh, PETSc.ScalarType(0.0))
+    right = fem.dirichletbc(value, fem.locate_dofs_geometrical(V, lambda x: np.isclose(x[0], 1)), V)
+    x = V.tabulate_dof_coordinates()[:, 0]
+    # ds covers both ends; the flux term acts only where no Dirichlet value is imposed (x = 1)
+    solver = NonlinearSolver(F, u, [left], prefix="test_switch_", linear=True, jacobian_key=lambda: 0,
+                             options=default_options("diffusion", 11, SETTINGS))
+    for control, q_or_v in (("current", 0.3), ("voltage", 0.5), ("current", -0.2)):
+        if control == "current":
+            flux.value, bcs = q_or_v, [left]
+        else:
+            flux.value, value.value, bcs = 0.0, q_or_v, [left, right]
+        solver.set_bcs(bcs)
+        assert solver.solve().converged
+        assert np.allclose(u.x.array, q_or_v * x, atol=1e-12), control
+    assert solver.jacobian_assemblies == 3

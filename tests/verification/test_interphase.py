@@ -1,0 +1,310 @@
+"""interphase against closed forms (PHYSICS.md §4, issue 12): the Deal–Grove growth law in its three
+regimes, the laterally clamped film with an isotropic eigenstrain, Maxwell relaxation of the
+interphase, the exponential stress feedback in a homogeneous state, and the series resistance of
+the uncracked two-layer slab. Inputs are chosen here (not the named sets, whose values are partly
+unverified); A, B, τ and the stresses are derived from them."""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+import battchem
+from battchem.evaluation import probe
+from battchem.materials import GAS_CONSTANT
+from battchem.physics.growth import deal_grove_coefficients, series_resistance
+from battchem.physics.viscoplasticity import relaxation_time_clamped_film
+
+QUIET = ["output.plots=false", "output.fields_every=0", "output.progress_every=0"]
+ELL = 10e-9  # front width ℓ
+# A 1-D slab resolved with h = ℓ/2.5; c_b/n = 1e-3, so the stored reactant (≈ c_b δ/2) changes the
+# consumption by 0.05 %: the quasi-steady Deal–Grove law holds to that
+BASE = {"problem": "interphase",
+        "geometry": {"kind": "slab_1d", "thickness": 1.5e-6, "mesh_size": ELL / 2.5, "band_depth": 1.0e-6,
+                     "coarse_mesh_size": 50e-9},
+        "interphase": {"D_int": 1e-13, "c_b": 10.0, "n": 1e4, "D_pristine": 0.0, "tunnelling_length": 0.0,
+                       "expansion": 0.0},
+        "growth": {"front_width": ELL, "initial_thickness": 3 * ELL}}
+
+
+def run(tmp, name, changes, observer=None, overrides=()):
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            data.setdefault(key, {}).update(value)
+        else:
+            data[key] = value
+    result = battchem.run(data, tmp / name, [*QUIET, *overrides], quiet=True, observer=observer)
+    assert result.status == "completed", result.message
+    return result
+
+
+def growth_run(tmp, name, A, duration, **extra):
+    """A run held at c_b whose Deal–Grove A is ``A`` (front_rate = B/A)."""
+    B = 2 * 1e-13 * 10.0 / 1e4
+    changes = {"interphase": {"front_rate": B / A, **extra.pop("interphase", {})},
+               "operation": {"segments": [{"control": "hold", "duration": duration}],
+                             **extra.pop("operation", {})},
+               **extra}
+    return run(tmp, name, changes), B
+
+
+def after_start(result, fraction=0.1):
+    """(t, δ) from ``fraction`` of the run on: the initial profile (not yet the travelling front, c
+    not yet quasi-steady) relaxes within the first few ℓ of growth."""
+    t, delta = result.series["time"], result.series["thickness_mean"]
+    k = np.searchsorted(t, fraction * t[-1])
+    return t[k:] - t[k], delta[k:]
+
+
+def test_mixed_growth_obeys_deal_grove(tmp_path):
+    """A = 20ℓ: from δ ≈ 4ℓ to 60ℓ neither law alone holds; δ² + Aδ − (δ_k² + Aδ_k) = B (t − t_k)
+    with A = 2 D c_b/(n v0), B = 2 D c_b/n. Measured: B within 0.5 %; bound 2 % (the issue's)."""
+    A = 20 * ELL
+    result, B = growth_run(tmp_path, "mixed", A, 2400.0)
+    t, d = after_start(result)
+    g = d**2 + A * d
+    assert (g[-1] - g[0]) / t[-1] == pytest.approx(B, rel=0.02)
+    assert deal_grove_coefficients(1e-13, 10.0, 1e4, B / A) == pytest.approx((A, B))
+    # and it is truly mixed: the parabolic law alone misses the end thickness by far more than 2 %
+    assert (d[-1] ** 2 - d[0] ** 2) / t[-1] < 0.8 * B
+
+
+def test_diffusion_limited_growth_is_parabolic(tmp_path):
+    """A = 0.2ℓ (fast reaction): δ² − δ_k² = B (t − t_k), the parabolic law (Aδ < 1 % of δ² at the
+    end). Measured 0.06 %; bound 2 %. The local exponent d ln δ/d ln t over the last half is 1/2
+    to within the offset δ_k."""
+    A = 0.2 * ELL
+    result, B = growth_run(tmp_path, "diffusion", A, 1800.0)
+    t, d = after_start(result)
+    assert (d[-1] ** 2 - d[0] ** 2) / t[-1] == pytest.approx(B, rel=0.02)
+    t_abs, d_abs = result.series["time"], result.series["thickness_mean"]
+    half = np.searchsorted(t_abs, 0.5 * t_abs[-1])
+    exponent = math.log(d_abs[-1] ** 2 / d_abs[half] ** 2) / math.log(t_abs[-1] / t_abs[half])
+    assert exponent == pytest.approx(1.0, abs=0.05)  # δ² ∝ t: the native 3ℓ are 0.3 % of δ² at the end
+
+
+def test_reaction_limited_growth_is_linear(tmp_path):
+    """A = 5000ℓ (slow reaction): δ − δ_k = v0 (t − t_k) with v0 = B/A, the linear law (the
+    Deal–Grove slowdown 2δ/A stays below 1 %). Measured 0.3 %; bound 2 %."""
+    A = 5000 * ELL
+    result, B = growth_run(tmp_path, "reaction", A, 5e4)
+    t, d = after_start(result)
+    assert (d[-1] - d[0]) / t[-1] == pytest.approx(B / A, rel=0.02)
+
+
+def test_clamped_film_with_isotropic_expansion(tmp_path):
+    """A laterally clamped film (1-D, free Li face) that grows with isotropic expansion ε_v: the grown
+    interphase carries σ_in-plane = −E ε*/(1 − ν), ε* = (1 + ε_v)^(1/3) − 1, and no normal stress;
+    with a stack pressure p, σ_nn = −p everywhere and the in-plane stress gains −ν p/(1 − ν) (the
+    pristine electrolyte too). Small strain: exact up to the projection's round-off; bound 1 %."""
+    E, nu, ev, p = 50e9, 0.25, 0.38, 20e6
+    points = np.array([[0.12e-6, 0, 0], [0.6e-6, 0, 0]])  # inside the grown layer; pristine electrolyte
+    found = {}
+
+    def observe(problem, t, step):
+        found["inplane"] = probe(problem.sigma_inplane, points)
+        found["normal"] = probe(problem.sigma_normal, points)
+        found["xi"] = probe(problem.xi, points)
+
+    run(tmp_path, "film", {"interphase": {"front_rate": 1e-7, "expansion": ev, "E": E, "nu": nu},
+                           "electrolyte": {"nu": 0.3},
+                           "operation": {"segments": [{"control": "hold", "duration": 200.0}],
+                                         "stack_pressure": p}},
+        observe)
+    eps = (1 + ev) ** (1 / 3) - 1
+    # 9ℓ behind the front (ξ = 1 − e^(−9)) and far ahead of it: the expansion is complete to 3e-4
+    assert found["xi"][0] > 0.999 and found["xi"][1] < 1e-6
+    assert found["inplane"][0] == pytest.approx(-E * eps / (1 - nu) - nu * p / (1 - nu), rel=0.01)
+    assert found["inplane"][0] == pytest.approx(-7.56e9, rel=1e-3)  # the issue's ~ −15 GPa, at E = 50 GPa
+    assert found["inplane"][1] == pytest.approx(-0.3 * p / 0.7, rel=0.01)
+    assert found["normal"] == pytest.approx([-p, -p], rel=0.01)
+
+
+def test_interphase_relaxes_like_a_maxwell_fluid(tmp_path):
+    """A viscous interphase (ε̇_vp = s/(2η)) in a clamped film under a stack pressure p: the in-plane
+    stress relaxes from −νp/(1 − ν) to −p as σ + p = (σ0 + p) e^(−t/τ), τ = 6η(1 − ν)/E. Backward
+    Euler gives exactly (σ0 + p)(1 + Δt/τ)^(−n) (checked to 1e-6: the return mapping is the implicit
+    update, not an approximation of it), whose error at t = τ is first order in Δt: measured
+    9.0e-3 → 4.6e-3 of σ0 + p for Δt = τ/20 → τ/40 (theory e^(−1)Δt/(2τ)); order within [0.9, 1.1]."""
+    E, nu, eta, p = 50e9, 0.25, 1e9, 10e6
+    tau = relaxation_time_clamped_film(E, nu, eta)
+    s0 = -nu * p / (1 - nu)
+    errors = []
+    last = {}
+
+    def observe(problem, t, step):
+        last["t"], last["s"] = t, probe(problem.sigma_inplane, np.array([[50e-9, 0, 0]]))[0]
+
+    for n in (20, 40):
+        run(tmp_path, f"creep{n}", {"interphase": {"front_rate": 0.0, "E": E, "nu": nu, "viscosity": eta},
+                                    "growth": {"initial_thickness": 0.2e-6},
+                                    "operation": {"segments": [{"control": "hold", "duration": tau}],
+                                                  "stack_pressure": p},
+                                    "stepping": {"dt_initial": tau / n, "dt_max": tau / n}}, observe)
+        assert last["t"] == pytest.approx(tau)
+        relaxed = (last["s"] + p) / (s0 + p)
+        assert relaxed == pytest.approx((1 + 1 / n) ** (-n), rel=1e-6)
+        errors.append(abs(relaxed - math.exp(-1.0)))
+    assert errors[0] == pytest.approx(math.exp(-1) / (2 * 20), rel=0.1)
+    assert math.log2(errors[0] / errors[1]) == pytest.approx(1.0, abs=0.1)
+
+
+def test_stress_feedback_reproduces_its_exponential_factor(tmp_path):
+    """Homogeneous case: no expansion and equal elastic constants, so a stack pressure p gives the
+    uniform σ_h = −p(1 + ν)/(3(1 − ν)) throughout; the reaction-limited front (A = 5000ℓ) then moves
+    at v0 exp(V_r σ_h/RT). Rates with and without p: their ratio within 1 % of the factor 0.5
+    chosen here (measured: 0.05 %)."""
+    nu, V_r = 0.3, 1e-4
+    RT = GAS_CONSTANT * 298.15
+    sigma_h = -math.log(2.0) * RT / V_r
+    p = -sigma_h * 3 * (1 - nu) / (1 + nu)
+    same = {"E": 80e9, "nu": nu}
+    rates = []
+    for pressure in (0.0, p):
+        result, B = growth_run(tmp_path, f"feedback{pressure:g}", 5000 * ELL, 2e4,
+                               interphase={"activation_volume": V_r, **same}, electrolyte=same,
+                               operation={"stack_pressure": pressure})
+        t, d = after_start(result)
+        rates.append((d[-1] - d[0]) / t[-1])
+        assert result.series["sigma_h_min"][-1] == pytest.approx(result.series["sigma_h_max"][-1], rel=1e-6)
+        assert result.series["sigma_h_max"][-1] == pytest.approx(sigma_h if pressure else 0.0, abs=1e-6 * p)
+    assert rates[1] / rates[0] == pytest.approx(math.exp(V_r * sigma_h / RT), rel=0.01)
+
+
+@pytest.mark.parametrize("kind", ["slab_1d", "slab_2d"])
+def test_uncracked_bilayer_resistance_is_the_series_formula(tmp_path, kind):
+    """∇·(κ∇φ) = 0 across an interphase of thickness δ = ∫ξ (series mixing of κ through the front) on
+    the rest of the slab: ASR = δ/κ_int + (L − δ)/κ_SE. 1-D, and a 2-D section with the whole face in
+    contact (the same per area). 1-D: exact (κ at the cell centres gives each element's exact
+    ∫dx/κ; measured 1e-15, bound 1e-10); 2-D: measured 3e-4, where the front (κ changing by 4000
+    over ℓ = 2.5 h) crosses unstructured triangles; bound 1e-3."""
+    L = 1.5e-6
+    geometry, front = {}, {}
+    if kind == "slab_2d":  # a coarser front (ℓ = 50 nm) keeps the 2-D mesh small
+        geometry = {"kind": "slab_2d", "width": 0.2e-6, "mesh_size": 20e-9, "coarse_mesh_size": 100e-9}
+        front = {"front_width": 50e-9}
+    result = run(tmp_path, kind, {"geometry": geometry, "interphase": {"front_rate": 0.0, "kappa": 1e-5},
+                                  "electrolyte": {"kappa": 0.04},
+                                  "growth": {"initial_thickness": 0.3e-6, **front},
+                                  "operation": {"segments": [{"control": "hold", "duration": 1.0}]}})
+    delta = result.series["thickness_mean"][0]
+    assert delta == pytest.approx(0.3e-6, rel=1e-3)
+    assert result.series["asr"][-1] == pytest.approx(series_resistance([(delta, 1e-5), (L - delta, 0.04)]),
+                                                     rel=1e-10 if kind == "slab_1d" else 1e-3)
+
+
+def test_restart_and_bad_input(tmp_path):
+    """A run stopped after 20 steps and restarted gives the uninterrupted series (growth with BDF2
+    history, creep strain, stack pressure, stress feedback, a current segment), to 1e-8; inputs that
+    make no sense are refused before anything is built."""
+    from battchem.config import ConfigError
+    from battchem.driver import load_config
+
+    data = {**copy.deepcopy(BASE),
+            "interphase": {**BASE["interphase"], "front_rate": 1e-9, "expansion": 0.38, "viscosity": 1e12,
+                           "activation_volume": 1e-6},
+            "operation": {"stack_pressure": 5e6, "segments": [{"control": "hold", "duration": 300.0},
+                                                              {"control": "current", "current_density": 0.01,
+                                                               "duration": 200.0}]}}
+    full = battchem.run(data, tmp_path / "full", QUIET, quiet=True)
+    part = battchem.run(data, tmp_path / "part", [*QUIET, "stepping.max_steps=20"], quiet=True)
+    assert part.status == "interrupted"
+    rest = battchem.run(data, tmp_path / "part", QUIET, quiet=True, restart=True)
+    assert rest.status == "completed" and len(rest.series["step"]) == len(full.series["step"])
+    for name in ("thickness_mean", "li_consumed", "interphase_inplane_stress", "asr"):
+        assert np.allclose(rest.series[name], full.series[name], rtol=1e-8), name
+    base = {"problem": "interphase"}
+    for change, expected in [
+            ({"interphase": {"nu": 0.5}}, "interphase.nu"),
+            ({"growth": {"initial_thickness": 0.1e-6, "front_width": 0.2e-6}}, "two front widths"),
+            ({"geometry": {"kind": "slab_2d", "contact_width": 30e-6}}, "exceeds geometry.width"),
+            ({"seeds": [{"kind": "defect"}]}, "2-D geometry"),
+            ({"operation": {"segments": [{"control": "current"}]}}, "needs current_density"),
+            ({"electrolyte": {"name": "LAGP"}}, "unknown electrolyte set"),
+            ({"fracture": {"split": "none"}, "interphase": {"viscosity": 1e12, "flow_stress": 1e8}},
+             "nonlinear"),
+            ({"geometry": {"kind": "slab_axisym"}, "fracture": {"irreversibility": "history"}},
+             "variational_inequality"),
+            ({"geometry": {"mesh_size": 10e-6}}, "4 elements"),
+            ({"geometry": {"lithium": "layer"},
+              "operation": {"segments": [{"control": "current", "current_density": 1.0, "duration": 1.0}]}},
+             "Li is a body")]:
+        with pytest.raises(ConfigError, match=expected):
+            load_config({**base, **change})
+
+
+def test_three_tiers_of_interface_stability(tmp_path):
+    """Validation (reference/interphase.md §6) with each electrolyte's shipped interphase set, one week
+    at 25 °C: Li6PS5Cl grows as √t to 315 nm (Aktekin 2023, V-text; ±12 % is the spread of its parabolic
+    constant between the 1-week and 400-h points; measured +5 %); LGPS consumes ≈ 20× the Li of
+    Li6PS5Cl (0.7 mAh/cm² against 35 µAh/cm², V-text, DERIVED ratio; bound 15–25, the 1-week reading
+    of each; measured 19.9); LLZO self-limits at nanometres (qualitative: its set's numbers are
+    UNVERIFIED model choices, so only the behaviour is asserted)."""
+    from pathlib import Path
+
+    problems_dir = Path(__file__).resolve().parents[2] / "problems"
+    runs = {}
+    for tier in ("lpscl", "lgps", "llzo"):
+        source = problems_dir / f"interphase_tier_{tier}.yaml"
+        result = battchem.run(source, tmp_path / tier, QUIET, quiet=True)
+        assert result.status == "completed", result.message
+        runs[tier] = result.series
+    t, d = runs["lpscl"]["time"], runs["lpscl"]["thickness_mean"]
+    assert t[-1] == pytest.approx(604800.0)
+    assert d[-1] == pytest.approx(315e-9, rel=0.12)
+    half = np.searchsorted(t, 0.5 * t[-1])
+    assert math.log(d[-1] / d[half]) / math.log(t[-1] / t[half]) == pytest.approx(0.5, abs=0.05)
+
+    def consumed(s):
+        return s["li_consumed"][-1] - s["li_consumed"][0]
+
+    assert 15 < consumed(runs["lgps"]) / consumed(runs["lpscl"]) < 25
+    t, d = runs["llzo"]["time"], runs["llzo"]["thickness_mean"]
+    half = np.searchsorted(t, 0.5 * t[-1])
+    # nanometres, and slowing down (logarithmic): over the last half-week the local exponent
+    # d ln δ/d ln t is ≈ 0.2, far below the 0.5 of parabolic growth
+    assert d[-1] < 10e-9 and math.log(d[-1] / d[half]) / math.log(t[-1] / t[half]) < 0.3
+    assert consumed(runs["llzo"]) < 0.1 * consumed(runs["lpscl"])
+
+
+@pytest.mark.slow
+def test_expansion_cracks_the_electrolyte_at_the_front_earlier_when_faster_or_seeded(tmp_path):
+    """Validation (issue 12 item 4) on problems/interphase_cracking.py's LAGP-like section (LAGP
+    placeholders: only the behaviour is asserted, no number of the sets): the electrolyte cracks from
+    the interphase front — when max d first reaches 0.9 the crack (d ≥ 0.9, already run some µm into
+    the electrolyte: the jump is unstable) reaches into the diffuse front 0.05 < ξ < 0.95 (closest
+    node pair within 0.5 µm, one front width; measured 0, and 0.87 µm from ξ = 1/2); growth 3× faster
+    cracks earlier, and so does a fast grain boundary under the contact (measured 1593 s, 527 s and
+    1195 s). About 70 s."""
+    import importlib.util
+    from pathlib import Path
+
+    from dolfinx import fem
+
+    path = Path(__file__).resolve().parents[2] / "problems" / "interphase_cracking.py"
+    spec = importlib.util.spec_from_file_location("interphase_cracking", path)
+    cracking = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cracking)
+    found = {}
+
+    def at_first_crack(problem, t, step):
+        if problem.first_crack_time is None or found:
+            return
+        d = problem.core.d
+        xi = fem.Function(d.function_space)
+        xi.interpolate(problem.xi)
+        x = d.function_space.tabulate_dof_coordinates()[: len(d.x.array)]
+        n = d.function_space.dofmap.index_map.size_local
+        cracked = x[:n][d.x.array[:n] >= 0.9]
+        front = x[:n][(xi.x.array[:n] > 0.05) & (xi.x.array[:n] < 0.95)]
+        found["distance"] = float(np.min(np.linalg.norm(front[:, None, :] - cracked[None, :, :], axis=2)))
+
+    uniform = cracking.run_one(tmp_path / "uniform", 1.0, 1.1e6, observer=at_first_crack)
+    assert uniform["t_crack"] is not None
+    assert found["distance"] < 0.5e-6
+    faster = cracking.run_one(tmp_path / "faster", 3.0, 1.1e6)
+    seeded = cracking.run_one(tmp_path / "seeded", 1.0, 1.1e6, seed=True)
+    assert faster["t_crack"] < 0.5 * uniform["t_crack"]
+    assert seeded["t_crack"] < 0.9 * uniform["t_crack"]
