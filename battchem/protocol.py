@@ -69,6 +69,7 @@ class Schedule:
     end: float = math.inf  # nominal end of the active segment (inf: only its condition ends it)
     finished_at: float | None = None
     ends: list[SegmentEnd] = field(default_factory=list)
+    end_by_duration: bool = False  # the nominal end is start + duration (not a condition's estimate)
 
     @property
     def count(self) -> int:
@@ -96,6 +97,7 @@ class Schedule:
         if estimated_end is not None:
             candidates.append(estimated_end)
         self.end = min(candidates) if candidates else math.inf
+        self.end_by_duration = seg.duration is not None and self.end == t + seg.duration
 
     def milestones(self) -> list[float]:
         """Times the stepping must land on exactly: the end of the active segment."""
@@ -149,10 +151,15 @@ class Schedule:
     # checkpoints ------------------------------------------------------------------------
     def state(self) -> dict:
         return {"index": self.index, "start": self.start, "end": self.end, "finished_at": self.finished_at,
-                "ends": [vars(e) for e in self.ends]}
+                "ends": [vars(e) for e in self.ends], "end_by_duration": self.end_by_duration}
 
     def restore(self, state: dict) -> None:
+        """Continue from ``state``. When the active segment's end came from its duration, the end
+        follows the segments given now (a forced restart may have changed the duration)."""
         self.index, self.start = int(state["index"]), float(state["start"])
         self.end = float(state["end"])
         self.finished_at = state.get("finished_at")
         self.ends = [SegmentEnd(**e) for e in state.get("ends", [])]
+        self.end_by_duration = bool(state.get("end_by_duration", False))
+        if self.end_by_duration and not self.finished and self.current.duration is not None:
+            self.end = self.start + self.current.duration

@@ -53,3 +53,20 @@ def test_state_round_trip():
     again = Schedule([Hold(duration=5.0)], cycles=3)
     again.restore(s.state())
     assert (again.index, again.start, again.end, again.ends) == (s.index, s.start, s.end, s.ends)
+
+
+def test_a_forced_restart_with_another_duration_moves_the_segment_end():
+    """The active segment's end follows a changed duration (restart --force); an end that came
+    from a condition's estimate is kept."""
+    s = Schedule([Hold(duration=5.0), Hold(duration=90.0)])
+    s.begin(0.0)
+    s.next(5.0, "reached its end")
+    s.begin(5.0)
+    longer = Schedule([Hold(duration=5.0), Hold(duration=120.0)])
+    longer.restore(s.state())
+    assert longer.end == 125.0 and longer.milestones() == [125.0]
+    estimated = Schedule([Hold(duration=100.0)])
+    estimated.begin(0.0, estimated_end=30.0)
+    again = Schedule([Hold(duration=200.0)])
+    again.restore(estimated.state())
+    assert again.end == 30.0
