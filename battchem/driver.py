@@ -64,6 +64,9 @@ _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
 
 # Keys that may change when a run is continued with --restart: they steer the run, not the physics.
 RUN_CONTROL = ("title", "output", "stepping", "solver", "sweep")
+# keys of physics sections that choose only how the same equations are solved
+SOLVE_METHOD_KEYS = ("fracture.stagger", "fracture.anderson_depth", "fracture.overrelaxation",
+                     "fracture.preconditioner_reuse_its")
 
 
 @dataclass
@@ -272,11 +275,12 @@ class Run:
         self.changes: dict = {}
         if saved is not None:
             self.changes = config_changes(saved, self.config.model_dump(mode="json"))
-            physics = {k: v for k, v in self.changes.items() if k.split(".")[0] not in RUN_CONTROL}
+            physics = {k: v for k, v in self.changes.items()
+                       if k.split(".")[0] not in RUN_CONTROL and k not in SOLVE_METHOD_KEYS}
             if physics and not self.force:
                 shown = ", ".join(f"{k}: {_short(a)} -> {_short(b)}" for k, (a, b) in list(physics.items())[:4])
                 raise ConfigError(f"--restart: the input differs from the run in {self.outdir} in {shown}"
-                                  f"{' ...' if len(physics) > 4 else ''}; only {', '.join(RUN_CONTROL)} may change "
+                                  f"{' ...' if len(physics) > 4 else ''}; only {', '.join(RUN_CONTROL + SOLVE_METHOD_KEYS)} may change "
                                   "(use --force to continue anyway)")
 
     def prepare_output(self) -> None:

@@ -66,3 +66,17 @@ def test_restart_without_an_input_uses_the_saved_one_and_another_file_with_the_s
     other = write(tmp_path / "other.yaml", {**LONG, "material": {"D": 1e-14}})
     res = battchem("run", other, "-o", tmp_path / "r", "--restart", cwd=tmp_path)
     assert res.returncode == 2 and "material.D" in res.stderr
+
+
+def test_the_stagger_method_may_change_on_a_restart(tmp_path):
+    """fracture.stagger and its parameters choose how the same equations are solved (issue 10): a
+    restart may change them without --force; fracture physics (G_c) still needs it."""
+    plate = {"problem": "notched_plate", "geometry": {"h_far": 2e-4, "band_half_width": 3e-5},
+             "fracture": {"length_scale": 1.5e-5}, "loading": {"end_displacement": 3e-7},
+             "stepping": {"dt_initial": 5e-8, "dt_max": 5e-8}, "output": {"plots": False, "fields_every": 0}}
+    assert bc.run(plate, tmp_path / "p", ["stepping.max_steps=2"], quiet=True).status == "interrupted"
+    with pytest.raises(ConfigError, match="fracture.Gc"):
+        bc.run(plate, tmp_path / "p", ["fracture.Gc=2000"], quiet=True, restart=True)
+    done = bc.run(plate, tmp_path / "p", ["fracture.stagger=plain"], quiet=True, restart=True)
+    assert done.status == "completed"
+    assert done.manifest["restart_history"][-1]["changes"]["fracture.stagger"][1] == "plain"
