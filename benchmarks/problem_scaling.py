@@ -51,6 +51,12 @@ CASES = {
                           {"geometry.h_band": 2.0e-6, "geometry.h_far": 1.4e-5}, 7.5, 6),
     # stress-coupled electrodeposition (xi, ln c, phi, u): ~1.1e5 unknowns
     "plating_phase_field": Case("problems/plating_dendrite.yaml", 2, {"domain.mesh_size": 1.35e-7}, 2.0, 6),
+    # interphase growth, creep, electrolyte damage under a Li contact edge (staggered growth-mechanics-damage)
+    "interphase": Case("problems/interphase_lagp_contact_edge.yaml", 2,
+                       {"geometry.mesh_size": 0.2e-6, "geometry.coarse_mesh_size": 1.6e-6}, 2.0, 6),
+    # Taylor-Hood creep flow of Li with the SE potential, a void at the interface
+    "void_creep": Case("problems/void_creep_stripping.yaml", 2,
+                       {"geometry.mesh_size": 0.25e-6, "geometry.mesh_size_far": 2.0e-6}, 2.0, 6),
 }
 SWEEP_INPUT = "problems/plating_morphology.yaml"
 
