@@ -83,7 +83,7 @@ class Material(NamedSet):
 
     sets: ClassVar[dict] = INTERCALATION_MATERIALS
     name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)}); "
-                  "battchem show lists each set's values and sources")
+                  "battchem show material NAME prints its values, sources and cautions")
     E: float | None = Q(None, "Pa", "Young's modulus", gt=0)
     nu: float | None = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
     Omega: float | None = Q(None, "m^3/mol", "partial molar volume of Li")
