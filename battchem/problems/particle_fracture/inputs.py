@@ -11,7 +11,7 @@ from pydantic import model_validator
 
 from battchem import protocol
 from battchem.components.fracture import FractureInput
-from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count
+from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count, implausible
 from battchem.materials import INTERCALATION_MATERIALS
 
 
@@ -68,6 +68,17 @@ class Geometry(Model):
         if self.band_half_width > 0 and self.band_mesh_size is not None:
             cells += cells_at(self.band_mesh_size) * self.band_half_width
         return cells
+
+    def surface_node_spacing(self, radius: float) -> float:
+        """Distance between the nodes of the surface elements [m] (element size / degree); sphere_1d:
+        the last element of the graded interval (each 1/q the size of its inner neighbour,
+        q = grading^(1/(n-1)), n = 1/mesh_size elements)."""
+        if self.kind != "sphere_1d":
+            return self.mesh_size * radius / self.degree
+        n = max(2, int(round(1.0 / self.mesh_size)))
+        q = self.grading ** (-1.0 / (n - 1))
+        first = radius / n if q == 1.0 else radius * (1 - q) / (1 - q**n)
+        return first * q ** (n - 1) / self.degree
 
     @property
     def crack_path_mesh_size(self) -> float:
@@ -239,4 +250,34 @@ class ParticleConfig(BaseConfig):
             raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
         if g.kind == "sphere_1d" and g.refine:
             raise ValueError("geometry.refine: sphere_1d meshes are set by mesh_size (refine must be 0)")
+        return self
+
+    @model_validator(mode="after")
+    def _plausible(self):
+        """Valid but implausible values: a warning each (the run goes on)."""
+        g, m = self.geometry, self.material.resolved()
+        R = g.radius if g.radius is not None else self.material.radius
+        key = "geometry.radius" if g.radius is not None else f"the radius of material {self.material.name}"
+        radius = implausible(key, R, 1e-8, 1e-3, "m", "a particle radius", typical=self.material.radius)
+        messages = [radius]
+        strain = abs(m.Omega) * m.c_max / 3
+        if strain > 0.1:
+            messages.append(f"material {self.material.label()}: the chemical strain |Omega| c_max / 3 = "
+                            f"{strain:.3g} of a full 0 to c_max swing is beyond small strain (> 0.1): the "
+                            "linear-elastic stresses of a large state-of-charge swing are not reliable; "
+                            "running anyway")
+        # backward Euler with a consistent mass matrix keeps 0 <= c <= c_max only for steps
+        # dt >= h²/(6D) (h the node spacing); shorter steps over- and undershoot at the surface
+        spacing = g.surface_node_spacing(R)
+        dt = self.stepping.dt_max
+        if radius is None and 6 * m.D * dt < spacing**2:  # (a wrong radius says it all)
+            messages.append(f"stepping.dt_max = {dt:g} s: even the longest step diffuses only sqrt(6 D dt) = "
+                            f"{math.sqrt(6 * m.D * dt):.3g} m into the particle, less than the node spacing "
+                            f"{spacing:.3g} m of the surface elements, which cannot resolve that layer: the "
+                            "concentration over- and undershoots near the surface (c < 0 or > c_max); allow "
+                            f"steps of at least h^2/(6D) = {spacing**2 / (6 * m.D):.3g} s or refine the "
+                            "surface mesh")
+        for message in messages:
+            if message:
+                warnings.warn(message, UserWarning, stacklevel=2)
         return self

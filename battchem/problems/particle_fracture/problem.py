@@ -240,6 +240,7 @@ class ParticleFracture(Problem):
         op = cfg.operation
         self.schedule = Schedule(op.segments, op.cycles)
         self._pending_events: list[str] = []
+        self._warned: set[str] = set()
         self._peak: dict | None = None
         self._begin_segment(0.0)
         self._update_axial_strain()
@@ -619,7 +620,25 @@ class ParticleFracture(Problem):
                       "crack_measure": self.factor * self.core.crack_measure(),
                       "damage_max": self.core.damage_max(), "crack_initiation_time": self._initiation_time})
         self._track_peak(t, q)
+        self._warn_implausible(t, q)
         return q
+
+    def _warn_implausible(self, t, q):
+        """Warn once per run when the stresses exceed E/50 (strains of several percent): valid, but
+        beyond linear elasticity and the strength of any oxide particle."""
+        import warnings
+
+        columns = ("sigma_h_max", "sigma_h_min", "hoop_surface_mean", "hoop_surface_max", "sigma1_max",
+                   "von_mises_max")
+        column = max(columns, key=lambda k: abs(q[k]))
+        limit = self.mat.E / 50
+        if abs(q[column]) > limit and "stress" not in self._warned:
+            self._warned.add("stress")
+            warnings.warn(f"{column} = {q[column] / 1e9:.3g} GPa at t = {t:.6g} s, beyond E/50 = "
+                          f"{limit / 1e9:.3g} GPa: strains of several percent, outside linear elasticity and "
+                          "above the strength of oxide particles; check material "
+                          f"{self.config.material.label()} and the current (warned once)",
+                          UserWarning, stacklevel=2)
 
     def _track_peak(self, t, q):
         """Keep the stress field at the largest surface hoop stress magnitude for the picture."""
