@@ -226,15 +226,25 @@ class ParticleConfig(BaseConfig):
         g = self.geometry
         f = self.fracture
         if f is not None:
+            # every requirement of the damage model at once, with the overrides that meet them
+            needs = []
             if g.kind not in ("disk", "sphere"):
-                raise ValueError(f"fracture: geometry.kind = {g.kind!r} has no damage yet (allowed: disk, sphere)")
+                needs.append(("geometry.kind", "disk", f"geometry.kind = {g.kind!r} has no damage yet "
+                              "(allowed: disk, sphere)"))
             if g.degree != 1:
-                raise ValueError(f"geometry.degree = {g.degree}: damage needs P1 fields (allowed: 1)")
+                needs.append(("geometry.degree", "1", f"geometry.degree = {g.degree}: damage needs P1 fields "
+                              "(allowed: 1)"))
             if g.symmetry != "full":
-                raise ValueError("geometry.symmetry = 'reduced' with fracture: cracks may lie on the "
-                                 "symmetry planes (allowed: full)")
+                needs.append(("geometry.symmetry", "full", "geometry.symmetry = 'reduced' with fracture: "
+                              "cracks may lie on the symmetry planes (allowed: full)"))
             if self.coupling.mode != "one_way":
-                raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
+                needs.append(("coupling.mode", "one_way", "coupling.mode = 'two_way' with fracture is not "
+                              "implemented (allowed: one_way)"))
+            if needs:
+                fix = " ".join(f"--set {key}={value}" for key, value, _ in needs)
+                plural = "s" if len(needs) > 1 else ""
+                raise ValueError(f"the fracture section needs {len(needs)} change{plural}: "
+                                 + "; ".join(why for _, _, why in needs) + f" (all at once: {fix})")
             R = g.radius if g.radius is not None else self.material.radius
             h = g.crack_path_mesh_size * R
             if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
