@@ -219,6 +219,7 @@ class Run:
         self.status, self.message = "failed", ""
         self.stop: tuple[str, float] | None = None
         self.step, self.t, self.rejected, self.first_step = 0, 0.0, 0, 0
+        self.time_unit = "s"
         self.problem = self.writer = self.series = self.controller = self.mesh_data = None
         self.checkpoint: Checkpoint | None = None
         self.last_checkpoint: tuple[int, float] | None = None
@@ -334,13 +335,18 @@ class Run:
         self.first_step = self.step
         self.timings["setup"] = time.perf_counter() - t0
         self.manifest["mesh"] = problem.mesh_summary()
+        meaning, unit = problem.time_axis
+        self.time_unit = unit
+        self.manifest["time_axis"] = {"column": "time", "meaning": meaning, "unit": unit}
 
-        columns = ([("step", ""), ("time", "s"), ("dt", "s")] + problem.columns()
+        columns = ([("step", ""), ("time", unit), ("dt", unit)] + problem.columns()
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
                                    resume_step=self.step if self.restart else None)
         self.open_fields()
         self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
+        self.progress.line(f"progress: step, t/t_end [{unit}] ({meaning}), dt [{unit}], iterations "
+                           "staggered/Newton/Krylov of the step, then the problem's quantities")
         self.write_manifest()
         if not self.restart:
             t0 = time.perf_counter()
@@ -374,7 +380,8 @@ class Run:
                 problem.reject()
                 self.rejected += 1
                 why = result.report.reason if not result.converged else f"change {result.change:.3g} too large"
-                self.progress.line(f"  step {self.step + 1}: dt = {dt:.3e} s rejected ({why}); cutting back")
+                self.progress.line(f"  step {self.step + 1}: dt = {dt:.3e} {self.time_unit} rejected "
+                                   f"({why}); cutting back")
                 controller.rejected(dt)  # raises StepFailure when it cannot cut back any further
                 interrupt.check(comm)
                 continue
@@ -403,11 +410,13 @@ class Run:
             self.timings["output"] += time.perf_counter() - t0
             for event in problem.events():
                 self.progress.line(f"  step {self.step}: {event}")
-            self.progress.update(f"step {self.step:5d}  t = {self.t:.4e} s  dt = {dt:.3e} s  "
+            unit = self.time_unit
+            self.progress.update(f"step {self.step:5d}  t {self.t:.4e}/{problem.end_time():.4e} {unit}  "
+                                 f"dt {dt:.3e} {unit}  "
                                  f"its {result.stagger}/{rep.iterations}/{rep.krylov}  {problem.progress(q)}")
             if stop:  # a normal end before the end time (e.g. the specimen broke)
                 self.stop = (stop, self.t)
-                self.message = f"stopped at t = {self.t:.6g} s: {stop}"
+                self.message = f"stopped at t = {self.t:.6g} {self.time_unit}: {stop}"
                 return
             interrupt.check(comm)
             if max_steps and self.step - self.first_step >= max_steps:
@@ -471,7 +480,7 @@ class Run:
     def interrupted(self, why: str) -> None:
         """A signal: back to the last accepted state, checkpoint it, say how to go on."""
         self.status = "interrupted"
-        self.message = f"{why} at t = {self.t:.6g} s (step {self.step})"
+        self.message = f"{why} at t = {self.t:.6g} {self.time_unit} (step {self.step})"
         if self.series is None:  # during set-up: nothing to save
             return
         self.problem.reject()
@@ -533,7 +542,8 @@ class Run:
         self.write_manifest()
         if self.warnings.messages:
             self.progress.line(f"{len(self.warnings.messages)} warning(s): see manifest.json")
-        self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} s in {self.timings['total']:.1f} s"
+        self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} {self.time_unit} in "
+                           f"{self.timings['total']:.1f} s"
                            + (f" ({self.message})" if self.message else "") + f"; output in {self.out}")
         result = Result(self.out, self.status, manifest=self.manifest)
         series = self.out / "series.csv"

@@ -145,6 +145,10 @@ class Problem(abc.ABC):
 
     moving_mesh: ClassVar[bool] = False  # the geometry changes: VTX writes it at every output
 
+    # What the driver's time t is and its unit: the series' time and dt columns, the progress line
+    # and the manifest's time_axis (a load-stepped problem: e.g. an applied displacement in m).
+    time_axis: ClassVar[tuple[str, str]] = ("time", "s")
+
     # outputs --------------------------------------------------------------------------
     @abc.abstractmethod
     def columns(self) -> list[tuple[str, str]]:

@@ -54,6 +54,7 @@ class NotchedPlate(Problem):
     name = "notched_plate"
     summary = "phase-field fracture benchmark: single-edge-notched plate in tension or shear (Miehe 2010)"
     Config = NotchedPlateConfig
+    time_axis = ("pseudo-time: the top-edge displacement U", "m")
 
     @classmethod
     def sources(cls, config):
