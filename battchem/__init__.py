@@ -2,21 +2,31 @@
 
     import battchem
     result = battchem.run("problems/particle_sphere_1d.yaml", outdir="out/demo")
-    result.series["hoop_surface_max"]
+    result.series["hoop_surface_max"], result.units["hoop_surface_max"]
+    result = battchem.load("out/demo")               # a finished (or running) run
+    result.at("hoop_stress", [[5e-6, 0, 0]], t=600)  # fields at the written times
 """
 
 __version__ = "0.1.0"
 
 
 def run(config_or_path, outdir=None, overrides=None, **kwargs):
-    """Run an input (YAML path, mapping or config) and return a :class:`battchem.driver.Result`.
+    """Run an input (YAML path, mapping or config) and return a :class:`battchem.results.Result`.
 
     ``overrides`` are ``"key.path=value"`` strings, as ``battchem run --set``. Keyword arguments
-    go to :func:`battchem.driver.run` (``comm``, ``restart``, ``quiet``, ``observer``).
+    go to :func:`battchem.driver.run` (``comm``, ``restart``, ``force``, ``overwrite``, ``quiet``,
+    ``observer``).
     """
     from battchem.driver import run as _run
 
     return _run(config_or_path, outdir, overrides, **kwargs)
 
 
-__all__ = ["run", "__version__"]
+def load(outdir):
+    """The :class:`battchem.results.Result` of the run in ``outdir``."""
+    from battchem.results import load as _load
+
+    return _load(outdir)
+
+
+__all__ = ["run", "load", "__version__"]

@@ -48,8 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    pl = sub.add_parser("plot", help="(re)draw the pictures of an output directory")
+    pl = sub.add_parser("plot", help="(re)draw the pictures of an output directory; with --field or --time: "
+                        "one field at one written time")
     pl.add_argument("outdir")
+    pl.add_argument("--field", help="a field of fields/ (default: the first written), e.g. hoop_stress")
+    pl.add_argument("--time", type=float, help="the written time nearest this one (default: the last)")
     pl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -128,7 +131,7 @@ def _dispatch(args) -> int:
     if args.command == "check":
         return _check(args.input, args.overrides)
     if args.command == "plot":
-        return _plot(args.outdir)
+        return _plot(args.outdir, args.field, args.time)
     return _run(args)
 
 
@@ -244,12 +247,20 @@ def _run(args) -> int:
     return 0
 
 
-def _plot(outdir: str) -> int:
-    from battchem.driver import replot
-
-    paths = replot(Path(outdir))
+def _plot(outdir: str, field: str | None, time: float | None) -> int:
     from mpi4py import MPI
 
+    from battchem.config import ConfigError
+    from battchem.results import load
+
+    try:
+        result = load(outdir)
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from None
+    if field is not None and field not in result.fields:
+        raise ConfigError(f"--field {field}: no such field in {Path(outdir) / 'fields'} (fields: "
+                          f"{', '.join(result.fields) or 'none written'})")
+    paths = result.plot(field, time)
     if MPI.COMM_WORLD.rank == 0:
         for p in paths:
             print(p)

@@ -26,10 +26,8 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from mpi4py import MPI
 
 import battchem
@@ -54,30 +52,18 @@ from battchem.output import (
     prepare_directory,
     read_manifest,
     read_series,
+    series_units,
     write_json,
     write_yaml,
 )
 from battchem.parallel import FailureAgreement, on_root
+from battchem.results import Result
 from battchem.stepping import StepController, StepFailure
 
 _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
 
 # Keys that may change when a run is continued with --restart: they steer the run, not the physics.
 RUN_CONTROL = ("title", "output", "stepping", "solver")
-
-
-@dataclass
-class Result:
-    """What a run produced: ``series`` maps column names (no units) to arrays."""
-
-    outdir: Path
-    status: str
-    series: dict[str, np.ndarray] = field(default_factory=dict)
-    manifest: dict = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return self.manifest.get("message", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,6 +325,7 @@ class Run:
         self.time_unit = unit
         self.manifest["time_axis"] = {"column": "time", "meaning": meaning, "unit": unit}
 
+        self.manifest["field_units"] = problem.field_units()
         columns = ([("step", ""), ("time", unit), ("dt", unit)] + problem.columns()
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
@@ -545,10 +532,10 @@ class Run:
         self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} {self.time_unit} in "
                            f"{self.timings['total']:.1f} s"
                            + (f" ({self.message})" if self.message else "") + f"; output in {self.out}")
-        result = Result(self.out, self.status, manifest=self.manifest)
         series = self.out / "series.csv"
-        result.series = on_root(comm, lambda: read_series(series) if series.exists() else {})
-        return result
+        data, units = on_root(comm, lambda: (read_series(series), series_units(series)) if series.exists()
+                              else ({}, {}))
+        return Result(self.out, self.status, data, self.manifest, units)
 
 
 def _read_saved_config(outdir: Path) -> dict | None:

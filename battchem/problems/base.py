@@ -158,6 +158,11 @@ class Problem(abc.ABC):
     def quantities(self, t: float) -> dict[str, float]:
         """Values of :meth:`columns` for the accepted state at ``t`` (collective)."""
 
+    def field_units(self) -> dict[str, str]:
+        """Units of the output functions by name (the manifest's ``field_units``, for the Python
+        API and pictures of fields)."""
+        return {}
+
     @abc.abstractmethod
     def output_functions(self) -> list:
         """Functions written to fields/ (one element type, e.g. all P1)."""

@@ -170,6 +170,9 @@ class NotchedPlate(Problem):
         per_mm = q["force"] / (self.config.geometry.thickness * 1e3) / 1e3
         return f"U {q['displacement'] * 1e3:.3e} mm  F {per_mm:.4f} kN/mm  d_max {q['damage_max']:.3f}"
 
+    def field_units(self):
+        return {self.core.u.name: "m", self.core.d.name: "-"}
+
     def output_functions(self):
         return [self.core.u, self.core.d]
 

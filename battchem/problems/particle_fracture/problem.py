@@ -654,6 +654,10 @@ class ParticleFracture(Problem):
             text += f"  Γ_ℓ {q['crack_measure']:.4g} m  d_max {q['damage_max']:.3f}"
         return text
 
+    def field_units(self):
+        stresses = (self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1)
+        return {self.c.name: "mol/m^3", self.u.name: "m", **{f.name: "Pa" for f in stresses}, "damage": "-"}
+
     def output_functions(self):
         fields = [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
         return fields + ([self.core.d] if self.core is not None else [])
