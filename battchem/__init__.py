@@ -5,6 +5,9 @@
     result.series["hoop_surface_max"], result.units["hoop_surface_max"]
     result = battchem.load("out/demo")               # a finished (or running) run
     result.at("hoop_stress", [[5e-6, 0, 0]], t=600)  # fields at the written times
+
+User-defined outputs without editing battchem: ``battchem.Probe``, ``battchem.LineProfile`` and
+``battchem.Quantity`` (:mod:`battchem.exports`), given to ``run(..., exports=[...])``.
 """
 
 __version__ = "0.1.0"
@@ -15,7 +18,7 @@ def run(config_or_path, outdir=None, overrides=None, **kwargs):
 
     ``overrides`` are ``"key.path=value"`` strings, as ``battchem run --set``. Keyword arguments
     go to :func:`battchem.driver.run` (``comm``, ``restart``, ``force``, ``overwrite``, ``quiet``,
-    ``observer``).
+    ``observer``, ``exports``).
     """
     from battchem.driver import run as _run
 
@@ -29,4 +32,12 @@ def load(outdir):
     return _load(outdir)
 
 
-__all__ = ["run", "load", "__version__"]
+def __getattr__(name):  # the exports, imported when first used (they import dolfinx)
+    if name in ("Probe", "LineProfile", "Quantity"):
+        from battchem import exports
+
+        return getattr(exports, name)
+    raise AttributeError(f"module 'battchem' has no attribute {name!r}")
+
+
+__all__ = ["run", "load", "Probe", "LineProfile", "Quantity", "__version__"]

@@ -166,7 +166,7 @@ def _iso(t: float) -> str:
 
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
         comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, force: bool = False,
-        overwrite: bool = False, quiet: bool = False, observer=None) -> Result:
+        overwrite: bool = False, quiet: bool = False, observer=None, exports=None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
     Invalid input raises :class:`ConfigError`, and an output directory that may not be used
@@ -174,10 +174,12 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
     run in ``outdir`` (only the files battchem wrote); ``restart`` continues it from its checkpoint
     (``source`` may then be None: the saved input is used), refusing changes to anything but
     run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
-    called (collectively) after every accepted step, for scripting and tests.
+    called (collectively) after every accepted step, for scripting and tests. ``exports`` are
+    :mod:`battchem.exports` objects: point probes and scalars as extra series columns, line
+    profiles in profiles/.
     """
     job = Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
-              quiet=quiet, observer=observer)
+              quiet=quiet, observer=observer, exports=exports)
     try:
         return job.execute()
     finally:
@@ -192,13 +194,14 @@ class Run:
     """One run of an input: :meth:`setup`, :meth:`loop`, :meth:`finish` (see :func:`run`)."""
 
     def __init__(self, source, outdir=None, overrides=None, *, comm=MPI.COMM_WORLD, restart=False, force=False,
-                 overwrite=False, quiet=False, observer=None):
+                 overwrite=False, quiet=False, observer=None, exports=None):
         if source is None and not (restart and outdir is not None):
             raise ConfigError("no input file given (only --restart with -o OUTDIR can do without one)")
         self.comm = comm
         self.source, self.overrides = source, list(overrides or [])
         self.restart, self.force, self.overwrite = restart, force, overwrite
         self.quiet, self.observer = quiet, observer
+        self.exports = list(exports or [])
         self.outdir = Path(outdir) if outdir is not None else default_outdir(source)
         self.warnings = WarningLog(comm)
         self.timings = {"mesh": 0.0, "setup": 0.0, "solve": 0.0, "output": 0.0, "plots": 0.0}
@@ -326,11 +329,14 @@ class Run:
         self.manifest["time_axis"] = {"column": "time", "meaning": meaning, "unit": unit}
 
         self.manifest["field_units"] = problem.field_units()
+        self.open_fields()
+        for export in self.exports:
+            export.start(self.writer.function, problem, self.out, self.t if self.restart else None)
         columns = ([("step", ""), ("time", unit), ("dt", unit)] + problem.columns()
+                   + [c for export in self.exports for c in export.columns()]
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
                                    resume_step=self.step if self.restart else None)
-        self.open_fields()
         self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
         self.progress.line(f"progress: step, t/t_end [{unit}] ({meaning}), dt [{unit}], iterations "
                            "staggered/Newton/Krylov of the step, then the problem's quantities")
@@ -338,8 +344,8 @@ class Run:
         if not self.restart:
             t0 = time.perf_counter()
             self.series.append({"step": 0, "time": self.t, "dt": 0.0, **problem.quantities(self.t),
-                                **_NO_ITERATIONS})
-            self.writer.write(self.t)
+                                **self.export_values(), **_NO_ITERATIONS})
+            self.write_fields()
             self.timings["output"] += time.perf_counter() - t0
 
     # time loop ----------------------------------------------------------------------------
@@ -350,7 +356,7 @@ class Run:
         self.status = "completed"
         forced_dt, event_retries = None, 0
         while self.t < (t_end := problem.end_time()) - 1e-12 * max(1.0, abs(t_end)):
-            milestones = sorted(set(problem.milestones()))
+            milestones = sorted(set(problem.milestones()) | {t for e in self.exports for t in e.times()})
             dt, on_milestone = controller.propose(self.t, milestones)
             if forced_dt is not None and forced_dt < dt:
                 dt, on_milestone, forced_dt = forced_dt, False, None
@@ -385,10 +391,11 @@ class Run:
             self.follow_mesh()
             q = problem.quantities(self.t)
             rep = result.report
-            self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, "stagger_its": result.stagger,
-                                "newton_its": rep.iterations, "krylov_its": rep.krylov})
-            if (cfg_out.fields_every and self.step % cfg_out.fields_every == 0) or on_milestone:
-                self.writer.write(self.t)
+            self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, **self.export_values(),
+                                "stagger_its": result.stagger, "newton_its": rep.iterations,
+                                "krylov_its": rep.krylov})
+            every = cfg_out.fields_every
+            self.write_fields((every and self.step % every == 0) or on_milestone)
             stop = problem.stop_reason(self.t)
             if self.observer is not None:
                 self.observer(problem, self.t, self.step)
@@ -411,6 +418,17 @@ class Run:
                 self.message = f"stepping.max_steps = {max_steps} reached; {self.continue_hint()}"
                 return
 
+    def export_values(self) -> dict[str, float]:
+        """The exports' series columns at the current state."""
+        return {k: v for export in self.exports for k, v in export.values(self.t).items()}
+
+    def write_fields(self, due: bool = True) -> None:
+        """Write the fields at the current time when ``due``; then the exports' per-step work."""
+        if due:
+            self.writer.write(self.t)
+        for export in self.exports:
+            export.after_step(self.t, bool(due))
+
     def open_fields(self) -> None:
         """VTX files of the current mesh: fields.bp; after a restart fields_restartN.bp; after a
         remesh fields_gK.bp (K the mesh generation)."""
@@ -431,7 +449,7 @@ class Run:
         self.mesh_data = current
         self.writer.close()
         self.open_fields()
-        self.writer.write(self.t)
+        self.write_fields()
         self.manifest.setdefault("remeshes", []).append({"step": self.step, "time": self.t,
                                                           "generation": current.generation,
                                                           "cells": current.num_cells_global()})
@@ -460,7 +478,7 @@ class Run:
         if self.series is None:
             return
         t0 = time.perf_counter()
-        self.writer.write(self.t)
+        self.write_fields()
         self.write_checkpoint()
         self.timings["output"] += time.perf_counter() - t0
 

@@ -130,6 +130,12 @@ class Result:
         """(s, values) of field ``name`` along the segment ``start``-``end`` at the time nearest ``t``."""
         return self.field(name, t).along(start, end, n)
 
+    def profile(self, name: str) -> dict[str, np.ndarray]:
+        """profiles/<name>.csv (a :class:`battchem.exports.LineProfile` of the run) as arrays."""
+        from battchem.sampling import read_profiles
+
+        return read_profiles(Path(self.outdir) / "profiles" / f"{name}.csv")
+
     # pictures -----------------------------------------------------------------------------
     def plot(self, field: str | None = None, t: float | None = None, comm=None) -> list[Path]:
         """Draw pictures into plots/. No arguments: the problem's own pictures, redrawn from the
