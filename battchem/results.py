@@ -159,6 +159,22 @@ class Result:
         state = self.field(name, t)
         files = [f for f in self._files() if name in f.names]
         vtx = next(f for f in reversed(files) if state.time in f.times)
+        folder = Path(self.outdir) / "plots"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name}_t{state.time:.6g}.png"
+        time_unit = self.manifest.get("time_axis", {}).get("unit", "s")
+        title = f"{self.manifest.get('title') or self.problem}, t = {state.time:.6g} {time_unit}"
+        if vtx.mesh(0).tdim == 1:  # a 1-D body (e.g. a radial model): the field against x
+            m = vtx.mesh(vtx.step_of(state.time))
+            order = np.argsort(m.x[:, 0])
+            values = vtx.values(name, vtx.step_of(state.time))[order]
+            x_scale, x_unit = display_scale("m", m.x[:, 0])
+            scale, unit = display_scale(state.unit, values)
+            lines = [(values[:, i] / scale, f"{name}_{i}" if values.shape[1] > 1 else "")
+                     for i in range(values.shape[1])]
+            panel = {"ylabel": f"{name} [{unit}]" if unit else name, "lines": lines}
+            return plotting.curves(path, m.x[order, 0] / x_scale, [panel], xlabel=f"x [{x_unit}]",
+                                   title=title)
         grid = vtk_grid(vtx, vtx.times.index(state.time), [name])
         data = grid.point_data if name in grid.point_data else grid.cell_data
         values = np.asarray(data[name])
@@ -172,12 +188,8 @@ class Result:
             grid = grid.cell_data_to_point_data()
         values = np.asarray(grid.point_data[name])
         symmetric = values.size > 0 and values.min() < 0 < values.max()
-        title_unit = self.manifest.get("time_axis", {}).get("unit", "s")
-        folder = Path(self.outdir) / "plots"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{name}_t{state.time:.6g}.png"
         view = "xy" if vtx.mesh(0).tdim < 3 else "iso"
-        title = f"{label}, {self.manifest.get('title') or self.problem}\nt = {state.time:.6g} {title_unit}"
+        title = f"{label}, {title}"
         return plotting.field_picture(grid, name, path, title=title, scale=scale, view=view,
                                       bar_title=f"{label} [{unit}]" if unit else label, symmetric=symmetric,
                                       cmap="coolwarm" if symmetric else "viridis")
