@@ -46,8 +46,9 @@ def _when(peak) -> str:
 def _title(problem) -> str:
     cfg = problem.config
     g, m = cfg.geometry, cfg.material
-    return (f"{m.label()}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {cfg.coupling.mode.replace('_', '-')} "
-            f"coupling, {_protocol(cfg.operation)}")
+    coupling = cfg.coupling.mode.replace("_", "-")
+    return (f"{m.label()}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {coupling} coupling, "
+            f"{_protocol(cfg.operation)}")
 
 
 def _protocol(operation) -> str:
@@ -134,7 +135,8 @@ def _series_plot(problem, csv: Path, path: Path) -> Path:
     ]
     if "crack_measure" in s:  # with fracture: the crack measure, and when the crack initiated
         disk = problem.config.geometry.kind == "disk"
-        gamma, gamma_unit = (s["crack_measure"] * 1e6, "µm") if disk else (s["crack_measure"] * 1e12, "µm²")
+        gamma, gamma_unit = ((s["crack_measure"] * 1e6, "µm") if disk
+                             else (s["crack_measure"] * 1e12, "µm²"))
         what = "regularised crack length" if disk else "regularised crack area"
         panels.append({"ylabel": f"damage: Γ_ℓ [{gamma_unit}]", "lines": [(gamma, f"Γ_ℓ, {what}")]})
         initiation = s["crack_initiation_time"][-1] if len(t) else np.nan
