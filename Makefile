@@ -62,7 +62,7 @@ bench: setup
 bench-quick: setup
 	$(RUN) python3 benchmarks/run_all.py --quick
 
-# radius x C-rate fracture map (issue 3 §6; ~20 min on 2 cores; runs kept in out/fracture_map)
+# radius x C-rate fracture map (7 min on 2 cores; runs kept in out/fracture_map)
 fracture-map: setup
 	$(RUN) python3 problems/fracture_map.py -o out/fracture_map
 

@@ -1,4 +1,4 @@
-"""Radius × C-rate fracture map of a LiMn2O4 particle section with a central flaw (issue 3 §6).
+"""Radius × C-rate fracture map of a LiMn2O4 particle section with a central flaw.
 
 For each radius R the flaw is scaled with R (total length 0.4 R) while the material, G_c and ℓ
 stay fixed. The smallest C-rate whose insertion initiates the crack (``crack_initiation_time``
@@ -7,7 +7,7 @@ estimate of ``battchem.analytic.disk_griffith_critical_c_rate``. A power law C_c
 is fitted through the bracket mid-points; Griffith scaling of the quasi-steady centre stress,
 σ ∝ C R² against σ_c ∝ a^(−1/2) ∝ R^(−1/2), predicts p = −5/2.
 
-    containers/run python3 problems/fracture_map.py                 # about 20 min on 2 cores
+    containers/run python3 problems/fracture_map.py                 # about 7 min on 2 cores
     containers/run python3 problems/fracture_map.py --replot        # redraw from map.json
 
 Every run is an ordinary ``battchem run`` of problems/particle_disk_fracture_map.yaml with

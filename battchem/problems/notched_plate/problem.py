@@ -22,7 +22,7 @@ crack, which a test checks against G_c × ligament), and it is the geometry of t
 
 Reported per step: applied displacement, reaction force on the top edge times the thickness (in
 the loading direction), elastic and fracture energies times the thickness, Γ_ℓ per unit thickness
-and max d. Published reference (PHYSICS.md §1): tension peak ≈ 0.70 kN per mm of thickness at
+and max d. Published reference (Miehe et al. 2010): tension peak ≈ 0.70 kN per mm of thickness at
 U ≈ 5.5e-3 mm, horizontal crack.
 """
 

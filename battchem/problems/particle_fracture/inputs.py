@@ -126,7 +126,9 @@ class Segment(protocol.Segment):
 
     direction: Literal["insertion", "extraction", "rest"] = Q(
         "insertion", "-", "insertion (lithiation), extraction (delithiation) or rest")
-    c_rate: float | None = Q(None, "1/h", "current as a C-rate: i = c_max F (V/A) C / 3600 s", gt=0)
+    c_rate: float | None = Q(None, "1/h", "current as a C-rate of the theoretical capacity: 1C fills the "
+                             "particle from 0 to c_max in 1 h, i = c_max F (V/A) C / 3600 s (PyBaMM's C-rate "
+                             "refers to the cell's practical capacity, a narrower window)", gt=0)
     current_density: float | None = Q(None, "A/m^2", "current density magnitude on the surface", gt=0)
     until_soc: float | None = Q(None, "-", "end the segment at this state of charge", ge=0, le=1)
 

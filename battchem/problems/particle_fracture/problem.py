@@ -1,7 +1,7 @@
 """particle_fracture: lithium diffusion and diffusion-induced stress in an active particle.
 
 Unknowns: Li concentration c [mol/m³], displacement u [m] and, with a ``fracture`` section,
-damage d [-]. PHYSICS.md §1:
+damage d [-]:
 
     ∂c/∂t + ∇·J = 0,   J = −D ∇c + (D Ω c / RT) ∇σ_h          (two-way; −D ∇c one-way)
     J·n = ± i / F on the particle surface                       (galvanostatic; + extraction)
