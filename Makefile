@@ -12,7 +12,7 @@ DEMO_CRACK_INPUT ?= problems/demo_particle_disk_crack.yaml
 DEMO_CRACK_OUT ?= out/demo_crack
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 
-.PHONY: help setup image sif demo test test-serial test-mpi test-all bench bench-quick fracture-map shell clean distclean gold
+.PHONY: help setup image sif demo test test-serial test-mpi test-all test-hpc bench bench-quick fracture-map shell clean distclean gold
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -47,6 +47,13 @@ test-serial: setup
 test-mpi: setup
 	$(RUN) mpirun -n $(NP) $(PYTEST) -m "mpi and not slow" --timeout=900 tests
 
+# The cluster path: the image plus Slurm (containers/Containerfile.hpc), a one-node cluster started
+# inside it, the shipped sbatch scripts submitted with sbatch --wait and run with srun --mpi=pmix.
+test-hpc: setup
+	podman build -q -f containers/Containerfile.hpc -t localhost/battchem-hpc:latest . >/dev/null
+	IMAGE=localhost/battchem-hpc:latest BATTCHEM_CONTAINER=1 $(RUN) bash -c \
+	  "containers/slurm/one-node-cluster && $(PYTEST) -m hpc --timeout=1800 tests/hpc"
+
 test-all: setup
 	$(RUN) $(PYTEST) --timeout=3600 tests
 	$(RUN) mpirun -n $(NP) $(PYTEST) -m mpi --timeout=3600 tests
@@ -62,9 +69,10 @@ bench: setup
 bench-quick: setup
 	$(RUN) python3 benchmarks/run_all.py --quick
 
-# radius x C-rate fracture map (7 min on 2 cores; runs kept in out/fracture_map)
+# radius x C-rate fracture map as a study (problems/particle_disk_fracture_map.yaml, its sweep block):
+# 2 rank groups of 1 rank, runs kept in out/fracture_map/cases, table and map in out/fracture_map
 fracture-map: setup
-	$(RUN) python3 problems/fracture_map.py -o out/fracture_map
+	$(RUN) mpirun -n $(NP) battchem sweep problems/particle_disk_fracture_map.yaml -o out/fracture_map --groups $(NP)
 
 shell: setup
 	$(RUN) bash

@@ -25,6 +25,13 @@ def run(config_or_path, outdir=None, overrides=None, **kwargs):
     return _run(config_or_path, outdir, overrides, **kwargs)
 
 
+def sweep(config_or_path, outdir=None, overrides=None, **kwargs):
+    """Run the ``sweep:`` block of an input (see :mod:`battchem.study`); ``groups`` rank groups."""
+    from battchem.study import sweep as _sweep
+
+    return _sweep(config_or_path, outdir, overrides, **kwargs)
+
+
 def load(outdir):
     """The :class:`battchem.results.Result` of the run in ``outdir``."""
     from battchem.results import load as _load
@@ -40,4 +47,4 @@ def __getattr__(name):  # the exports, imported when first used (they import dol
     raise AttributeError(f"module 'battchem' has no attribute {name!r}")
 
 
-__all__ = ["run", "load", "Probe", "LineProfile", "Quantity", "__version__"]
+__all__ = ["run", "sweep", "load", "Probe", "LineProfile", "Quantity", "__version__"]

@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    sw = sub.add_parser("sweep", help="run the sweep block of an input: a parameter study on MPI rank groups")
+    sw.add_argument("input", help="YAML input with a sweep: block")
+    sw.add_argument("-o", "--outdir", help="study directory (default: out/<input name>_sweep)")
+    sw.add_argument("--groups", type=int, default=1, help="rank groups running cases side by side (default 1)")
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sw.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     sub.add_parser("list", help="list the problems")
     sub.add_parser("materials", help="list the named material sets of every kind")
 
@@ -132,6 +139,8 @@ def _dispatch(args) -> int:
         return _check(args.input, args.overrides)
     if args.command == "plot":
         return _plot(args.outdir, args.field, args.time)
+    if args.command == "sweep":
+        return _sweep(args)
     return _run(args)
 
 
@@ -144,18 +153,44 @@ def _list() -> int:
 
 
 def _set_users() -> dict[int, list[str]]:
-    """id(kind of named set) -> 'problem key.name' of the inputs that take a set of that kind."""
+    """id(kind of named set) -> 'problem key' of the inputs that take a set of that kind: the name of
+    a NamedSet section, or a key whose allowed values are exactly the names of one kind."""
     from battchem import problems
     from battchem.config import named_sets
+    from battchem.materials import MATERIAL_KINDS
 
+    by_names = {frozenset(sets): id(sets) for sets in MATERIAL_KINDS.values()}
     users: dict[int, list[str]] = {}
+
+    def add(kind: int, entry: str) -> None:
+        if entry not in users.setdefault(kind, []):
+            users[kind].append(entry)
+
     for name in problems.names():
         for config in problems.get(name).default_configs():
             for key, section in named_sets(config).items():
-                entry = f"{name} {key}.name"
-                if entry not in users.setdefault(id(type(section).sets), []):
-                    users[id(type(section).sets)].append(entry)
+                add(id(type(section).sets), f"{name} {key}.name")
+            for key, allowed in _literal_keys(config):
+                if frozenset(allowed) in by_names:
+                    add(by_names[frozenset(allowed)], f"{name} {key}")
     return users
+
+
+def _literal_keys(model, prefix: str = ""):
+    """(dotted key, allowed values) of every Literal-typed key of a config, recursively."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _literal_keys(value, f"{prefix}{name}.")
+            continue
+        args = [info.annotation, *typing.get_args(info.annotation)]
+        for a in args:
+            if typing.get_origin(a) is typing.Literal:
+                yield prefix + name, typing.get_args(a)
 
 
 def _materials() -> int:
@@ -187,7 +222,9 @@ def _show_material(name: str | None) -> int:
     print(describe(kind, mset))
     where = _set_users().get(id(MATERIAL_KINDS[kind]), [])
     if where:
-        print(f"\n  use: {' or '.join(where)} = {name}; a value given beside the name overrides the set's")
+        beside = "; a value given beside the name overrides the set's" if all(
+            w.endswith(".name") for w in where) else ""
+        print(f"\n  use: {' or '.join(where)} = {name}{beside}")
     return 0
 
 
@@ -245,6 +282,21 @@ def _run(args) -> int:
     if MPI.COMM_WORLD.rank == 0 and result.manifest.get("plots") and not args.quiet:
         print("pictures: " + ", ".join(str(result.outdir / p) for p in result.manifest["plots"]))
     return 0
+
+
+def _sweep(args) -> int:
+    from mpi4py import MPI
+
+    from battchem.diagnostics import WarningLog
+    from battchem.study import sweep
+
+    with WarningLog():
+        result = sweep(args.input, args.outdir, args.overrides, groups=args.groups)
+    if MPI.COMM_WORLD.rank == 0:
+        failed = sum(1 for r in result.rows if r.get("status") == "failed")
+        print(f"{result.status}: {len(result.rows)} runs ({failed} failed) in {result.outdir}; "
+              f"table {result.outdir / 'sweep.csv'}")
+    return EXIT_INTERRUPTED if result.status == "interrupted" else 0
 
 
 def _plot(outdir: str, field: str | None, time: float | None) -> int:

@@ -167,11 +167,11 @@ def implausible(key: str, value: float, low: float, high: float, unit: str, what
 MAX_GMSH_CELLS = 5e7
 
 
-def check_cell_count(estimate: float, keys: str) -> None:
+def check_cell_count(estimate: float, keys: str, hint: str = "use coarser sizes") -> None:
     """Refuse an input whose gmsh mesh would have more than :data:`MAX_GMSH_CELLS` cells."""
     if not estimate <= MAX_GMSH_CELLS:  # also catches nan/inf
         raise ValueError(f"{keys} would give about {estimate:.2g} cells in gmsh (allowed: at most "
-                         f"{MAX_GMSH_CELLS:.0e}; use coarser sizes, or geometry.refine to refine in parallel)")
+                         f"{MAX_GMSH_CELLS:.0e}; {hint})")
 
 
 class SteppingConfig(Model):
@@ -228,6 +228,61 @@ class SolverConfig(Model):
         {}, "-", "extra PETSc options per subproblem, e.g. {transport: {ksp_type: gmres}}")
 
 
+class Criterion(Model):
+    """When a case of a critical-value search counts as "failing" (exactly one of the keys)."""
+
+    stopped: bool | None = Q(None, "-", "true: the problem ended the run early (any stop_reason)")
+    stop_reason: str | None = Q(None, "-", "the run's stop_reason contains this text")
+    column: str | None = Q(None, "-", "a series.csv column whose last value is compared (with above or below)")
+    above: float | None = Q(None, "-", "with column: fails when the last value is above this")
+    below: float | None = Q(None, "-", "with column: fails when the last value is below this")
+
+    @model_validator(mode="after")
+    def _one(self):
+        modes = [self.stopped is not None, self.stop_reason is not None, self.column is not None]
+        if sum(modes) != 1:
+            raise ValueError("give exactly one of stopped, stop_reason or column")
+        if self.column is not None and (self.above is None) == (self.below is None):
+            raise ValueError("with column, give exactly one of above or below")
+        return self
+
+
+class Critical(Model):
+    """Search, at every point of the grid, the smallest positive value of ``key`` whose run fails
+    (the criterion holds), by geometric bracketing then bisection (``battchem.search``)."""
+
+    key: str = Q(..., "-", "dotted input key searched (positive values)")
+    start: float | str = Q(..., "-", "first value tried: a number or an expression of the input's keys")
+    factor: float = Q(1.5, "-", "step of the bracketing phase", gt=1, le=100)
+    ratio: float = Q(1.1, "-", "the search ends when hi/lo is at most this", gt=1, le=10)
+    max_runs: int = Q(20, "-", "runs per grid point at most", ge=2, le=200)
+    criterion: Criterion = Q(..., "-", "what failing means")
+
+
+class SweepConfig(Model):
+    """A parameter study, run by ``battchem sweep`` (ignored by ``battchem run``): the cases are the
+    product of ``grid`` (each key with its list of values) with the zipped lists of ``zip``;
+    ``derived`` keys are computed per case from expressions of the others (arithmetic, min, max,
+    sqrt, exp, log, pi)."""
+
+    grid: dict[str, list] = Q({}, "-", "key: [values]; every combination is a case")
+    zip: dict[str, list] = Q({}, "-", "key: [values]; lists of equal length, taken together")
+    derived: dict[str, str] = Q({}, "-", "key: expression of other keys, e.g. "
+                                "'min(1, 5 * fracture.length_scale / geometry.radius)'")
+    critical: Critical | None = Q(None, "-", "a critical-value search at every grid point")
+    summary: list[str] = Q([], "-", "series columns (last value) and manifest results to tabulate")
+
+    @model_validator(mode="after")
+    def _shapes(self):
+        lengths = {len(v) for v in self.zip.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"zip: the lists must have equal lengths (got {sorted(lengths)})")
+        for key, values in {**self.grid, **self.zip}.items():
+            if not values:
+                raise ValueError(f"sweep key {key}: give at least one value")
+        return self
+
+
 class BaseConfig(Model):
     """Keys common to every problem input."""
 
@@ -236,6 +291,7 @@ class BaseConfig(Model):
     stepping: SteppingConfig = SteppingConfig()
     output: OutputConfig = OutputConfig()
     solver: SolverConfig = SolverConfig()
+    sweep: SweepConfig | None = Q(None, "-", "a parameter study for battchem sweep (battchem run ignores it)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,7 +533,11 @@ def commented_yaml(config: BaseModel, sources: dict[str, str] | None = None, ind
         if optional_model is not None:  # an optional section: show its keys, commented out
             lines.append(f"{pad}{name}: null  # {info.description or 'optional section'}; to enable, "
                          f"replace null by (defaults shown):")
-            lines.extend(_commented_out(commented_yaml(optional_model(), {}, indent + 1), pad))
+            try:
+                body = commented_yaml(optional_model(), {}, indent + 1)
+            except ValidationError:  # a section with required keys: list them with their meaning
+                body = _item_keys(optional_model, indent + 1)
+            lines.extend(_commented_out(body, pad))
             continue
         item_model = _list_item_model(info.annotation)
         if item_model is not None:

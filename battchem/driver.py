@@ -63,7 +63,7 @@ from battchem.stepping import StepController, StepFailure
 _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
 
 # Keys that may change when a run is continued with --restart: they steer the run, not the physics.
-RUN_CONTROL = ("title", "output", "stepping", "solver")
+RUN_CONTROL = ("title", "output", "stepping", "solver", "sweep")
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,7 +166,8 @@ def _iso(t: float) -> str:
 
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
         comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, force: bool = False,
-        overwrite: bool = False, quiet: bool = False, observer=None, exports=None) -> Result:
+        overwrite: bool = False, quiet: bool = False, observer=None, exports=None,
+        context: dict | None = None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
     Invalid input raises :class:`ConfigError`, and an output directory that may not be used
@@ -176,10 +177,11 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
     run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
     called (collectively) after every accepted step, for scripting and tests. ``exports`` are
     :mod:`battchem.exports` objects: point probes and scalars as extra series columns, line
-    profiles in profiles/.
+    profiles in profiles/. ``context`` (e.g. the study a case belongs to) is recorded in the
+    manifest as ``sweep``.
     """
     job = Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
-              quiet=quiet, observer=observer, exports=exports)
+              quiet=quiet, observer=observer, exports=exports, context=context)
     try:
         return job.execute()
     finally:
@@ -194,13 +196,14 @@ class Run:
     """One run of an input: :meth:`setup`, :meth:`loop`, :meth:`finish` (see :func:`run`)."""
 
     def __init__(self, source, outdir=None, overrides=None, *, comm=MPI.COMM_WORLD, restart=False, force=False,
-                 overwrite=False, quiet=False, observer=None, exports=None):
+                 overwrite=False, quiet=False, observer=None, exports=None,
+                 context=None):
         if source is None and not (restart and outdir is not None):
             raise ConfigError("no input file given (only --restart with -o OUTDIR can do without one)")
         self.comm = comm
         self.source, self.overrides = source, list(overrides or [])
         self.restart, self.force, self.overwrite = restart, force, overwrite
-        self.quiet, self.observer = quiet, observer
+        self.quiet, self.observer, self.context = quiet, observer, context
         self.exports = list(exports or [])
         self.outdir = Path(outdir) if outdir is not None else default_outdir(source)
         self.warnings = WarningLog(comm)
@@ -281,6 +284,11 @@ class Run:
             "status": "running", "message": "", "versions": versions(), "git_commit": git_commit(),
             "mpi_size": self.comm.size, "host": platform.node(), "started": _iso(self.started),
             "parameters": {k: s.provenance() for k, s in named_sets(self.config).items()}}
+        if self.context:
+            self.manifest["sweep"] = self.context
+        recipe = os.environ.get("BATTCHEM_IMAGE_RECIPE")
+        if recipe:
+            self.manifest["image_recipe"] = recipe
         previous = on_root(self.comm, read_manifest, self.out) if self.restart else None
         if previous:
             history = previous.get("restart_history", [])

@@ -117,3 +117,58 @@ class MeasuredGeometry:
     def area(self, name: str | None = None) -> float:
         """Area (length in 2-D) of the facet group ``name``, or of the whole boundary."""
         return self._measure("ds", name)
+
+
+# --------------------------------------------------------------------------------------------
+# Moving fronts
+
+
+def front_position(f: fem.Function, direction, level: float = 0.5) -> float:
+    """max d·x over the region {f ≥ level} of a P1 scalar ``f`` on a simplex mesh (−inf if empty),
+    d = ``direction`` normalised: e.g. the tip of a growing phase whose order parameter is 1 inside.
+
+    On each simplex f is linear, so {f ≥ level} ∩ cell is a polytope whose vertices are the cell's
+    vertices with f ≥ level and the points where f = level on its edges; the maximum of the linear
+    function d·x is at one of them. Exact for P1, the same on any number of ranks."""
+    V = f.function_space
+    element = V.element.basix_element
+    if element.degree != 1 or element.discontinuous or V.dofmap.index_map_bs != 1:
+        raise ValueError("front_position needs a scalar P1 function")
+    msh = V.mesh
+    comm = msh.comm
+    gdim = msh.geometry.dim
+    d = np.zeros(3)
+    d[:len(direction)] = direction
+    d = d / np.linalg.norm(d)
+    tdim = msh.topology.dim
+    n_cells = msh.topology.index_map(tdim).size_local
+    dofs = V.dofmap.list[:n_cells]
+    s = V.tabulate_dof_coordinates()[:, :gdim] @ d[:gdim]
+    values = f.x.array
+    best = -np.inf
+    if n_cells:
+        fv, sv = values[dofs], s[dofs]
+        inside = fv >= level
+        if inside.any():
+            best = float(sv[inside].max())
+        k = dofs.shape[1]
+        for a in range(k):
+            for b in range(k):
+                if a == b:
+                    continue
+                cross = inside[:, a] & ~inside[:, b]
+                if cross.any():
+                    fa, fb = fv[cross, a], fv[cross, b]
+                    t = (fa - level) / (fa - fb)
+                    best = max(best, float((sv[cross, a] + t * (sv[cross, b] - sv[cross, a])).max()))
+    return comm.allreduce(best, op=MPI.MAX)
+
+
+def interface_measure_form(f, *, weight=1, dx=None) -> fem.Form:
+    """Compiled ∫ |∇f| w dx: by the coarea formula the length (2-D) or area (3-D) of the transition
+    of f from 0 to 1, whatever its width (per unit depth in 2-D)."""
+    import ufl
+
+    dx = ufl.dx(domain=f.function_space.mesh) if dx is None else dx
+    grad = ufl.grad(f)
+    return fem.form(ufl.sqrt(ufl.inner(grad, grad)) * weight * dx)

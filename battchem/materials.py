@@ -18,6 +18,9 @@ T_REF = 298.15  # K
 STATUS_TAGS = {
     "V-code": "read in a public, citable parameter file (e.g. a PyBaMM set) that names the primary source",
     "V-abs": "checked against the abstract of the primary source",
+    "V-cite": "quoted exactly from the full text of a paper that cites the primary source",
+    "V-review": "taken from a review article",
+    "V-partial": "read in descendant code that does not cite the value's source",
     "DERIVED": "computed from verified values (the formula is in the source text)",
     "UNVERIFIED": "not found in a primary source: illustrative only, never a test tolerance",
 }
@@ -192,11 +195,167 @@ LITHIUM_INTERFACES: dict[str, MaterialSet] = {
 }
 
 
+# Li metal self-diffusion (vacancy transport) and site density: reference/plating-voids.md §3
+
+_ROY = ("Messer & Noack 1975 (NMR), as used by Roy, Fleck & Deshpande 2021, Extreme Mech. Lett. 46, "
+        "101307, §4")
+_JI = ("5.6e-11 cm^2/s of the vacancy-limited stripping capacity analysis (Ji et al. 2026 Suppl. Table 3, "
+       "read in a public audit script); attributed to Krauskopf et al. 2019, ACS AMI 11, 14463")
+
+LITHIUM_METALS: dict[str, MaterialSet] = {
+    "Li_MesserNoack1975": MaterialSet(
+        "Li_MesserNoack1975",
+        "Li metal at 300 K: self-diffusivity from NMR (quoted by Roy et al. 2021) and the site density used "
+        "in phase-field and vacancy models.",
+        {"D": Value(8e-15, "m^2/s", _ROY, "V-cite"),
+         "c0": Value(7.64e4, "mol/m^3", "Li site density 1/V_m (mzl13/Lithium li.c_s; parameters.md §2c)",
+                     "V-code")},
+    ),
+    "Li_Krauskopf2019": MaterialSet(
+        "Li_Krauskopf2019",
+        "Li metal: the self-diffusivity behind the vacancy-limited stripping capacity 2.39e5 A^2 s m^-4.",
+        {"D": Value(5.6e-15, "m^2/s", _JI, "UNVERIFIED"),
+         "c0": Value(7.64e4, "mol/m^3", "Li site density (same script: c0_mol_m3 = 7.64e4)", "V-code")},
+        cautions=("D: its primary origin and the attribution to Krauskopf 2019 are unverified.",),
+    ),
+}
+
+
+def intercalation_material(name: str) -> MaterialSet:
+    """Look up a named intercalation-material set (ValueError listing the names otherwise)."""
+    try:
+        return INTERCALATION_MATERIALS[name]
+    except KeyError:
+        raise ValueError(f"unknown material '{name}' (allowed: {', '.join(INTERCALATION_MATERIALS)})") from None
+
+
+# ============================================================================================
+# Phase-field electrodeposition (plating problem, model phase_field)
+#
+# Status tags as in reference/parameters.md §1 and reference/plating-voids.md §1 (which supersedes
+# it where they differ). V-partial: read in descendant code that does not cite the value's source;
+# UNVERIFIED values are never test tolerances. Keys of the Hong set are the names of the source
+# script (normalised: length 1 µm, time 1 s, energies in RT); battchem.physics.electrodeposition.
+# parameters_from_normalised converts them to SI. Keys of the SI sets are the field names of
+# battchem.physics.electrodeposition.Parameters.
+
+_HONG = ("Hong & Viswanathan 2018, ACS Energy Lett. 3, 1737: original input (BattModels/electrodep "
+         "e62ac6e test/tests/Li-run/liqcrys1.i; bdliangxy/dendrite cir_ic_input.i) and its FEniCS port "
+         "(dolfinx issue #4229, 01_dend_simulation.py)")
+_CHEN = "Chen, Liang et al. 2015, J. Power Sources 300, 376 (Table 1 not reached)"
+_MZL = "mzl13/Lithium work/inputs (Mu, Guo & Lin 2020, a Chen 2015 descendant)"
+_CALIB = "vsanzp/CellularAutomataLib Examples/CS_2D/Lithium (concentration.mo)"
+
+ELECTRODEPOSITION_SETS: dict[str, MaterialSet] = {
+    "Hong2018_normalised": MaterialSet(
+        "Hong2018_normalised",
+        "Hong & Viswanathan 2018 grand-potential set, normalised (length 1 µm, time 1 s, energy RT); "
+        "the case of dolfinx issue #4229. Used here in the Chen-form model: L_σ = L, κ0 = kappa, "
+        "W = W, L_η = Ls, D_l = M0, σ_s = S1, σ_l = S2, c_s from ft2, T from AA.",
+        {
+            "L": Value(6.25, "1/s (per RT of driving force)", _HONG),
+            "kappa": Value(0.3, "RT µm^2 (normalised)", _HONG),
+            "Ls": Value(0.001, "1/s", _HONG),
+            "alpha": Value(0.5, "-", _HONG),
+            "AA": Value(38.69, "1/V (nF/RT)", _HONG),
+            "W": Value(2.4, "RT (normalised)", _HONG),
+            "M0": Value(317.9, "µm^2/s (D_l × 1e12)", _HONG),
+            "S1": Value(1e6, "S/m", _HONG),
+            "S2": Value(1.19, "S/m", _HONG),
+            "ft2": Value(0.0074, "nF c_s µm^2/(s S/m V)", _HONG),
+            "es": Value(-13.8, "RT", _HONG + " (grand-potential model only)"),
+            "el": Value(2.631, "RT", _HONG + " (grand-potential model only)"),
+            "dv": Value(5.5, "-", _HONG + " (site ratio, grand-potential model only)"),
+            "c_site": Value(1 / 14.89, "-", _HONG + " (bulk ion site fraction, grand-potential model only)"),
+            "voltage": Value(-0.45, "V", _HONG + " (applied potential)"),
+            "perturbation": Value(0.04, "µm", _HONG + " (initial front perturbation 0.04 sin(y))"),
+            "c0": Value(1e3, "mol/m^3",
+                        "assumed 1 M; the script normalises concentrations by a site fraction",
+                        "UNVERIFIED"),
+            "D_metal": Value(0.0, "m^2/s", _HONG + " (mobility M0 (1 − h)² vanishes in the metal)"),
+        },
+    ),
+    "Chen2015": MaterialSet(
+        "Chen2015",
+        "Chen et al. 2015 set in SI. Only part of it is corroborated by descendant codes (V-partial); "
+        "L_σ, W, κ0, L_η and the anisotropy are the notes' values, UNVERIFIED (only L_σ·W = 0.9375 1/s "
+        "is corroborated); κ0 = 1e-10 J/m with W = 3.75e5 J/m³ gives an 11.5 nm interface.",
+        {
+            "L_sigma": Value(2.5e-6, "m^3/(J s)", _CHEN + "; product L_σ W = 0.9375 1/s in " + _MZL,
+                             "UNVERIFIED"),
+            "W": Value(3.75e5, "J/m^3", _CHEN + "; product only, see L_sigma", "UNVERIFIED"),
+            "kappa0": Value(1e-10, "J/m", _CHEN, "UNVERIFIED"),
+            "L_eta": Value(0.5, "1/s", _CHEN, "UNVERIFIED"),
+            "anisotropy_strength": Value(0.044, "-", _CHEN, "UNVERIFIED"),
+            "anisotropy_mode": Value(4, "-", _CHEN, "UNVERIFIED"),
+            "D_electrolyte": Value(7.5e-10, "m^2/s", _CALIB + ": Ds = 7.5e-10", "V-partial"),
+            "D_metal": Value(7.5e-13, "m^2/s", _CALIB + ": De = 7.5e-13", "V-partial"),
+            "sigma_metal": Value(1e7, "S/m", _MZL + ": li.cond_sld = 1e7", "V-partial"),
+            "sigma_electrolyte": Value(1.19, "S/m", _MZL + ": li.cond_liq = 1.19", "V-partial"),
+            "c_s": Value(7.64e4, "mol/m^3", _MZL + ": li.c_s = 7.64e4", "V-partial"),
+            "c0": Value(1e3, "mol/m^3", _MZL + ": li.c_0 = 1.e3", "V-partial"),
+            "n": Value(1, "-", _MZL + ": li.ntrans = 1", "V-partial"),
+            "alpha": Value(0.5, "-", _MZL + ": alpha_asy = 0.5", "V-partial"),
+            "temperature": Value(300.0, "K", _MZL + ": li.temperature = 300", "V-partial"),
+            "E_theta": Value(0.0, "V", "public implementations take η = φ (E^θ absorbed in the reference)",
+                             "UNVERIFIED"),
+        },
+    ),
+}
+
+_ANAND = ("Anand & Narayan 2019 fit to LePage et al. 2019 (ecmLab/continuum 40d5159 "
+          "benchmark1_metalCreep/R_Run.i)")
+_NI2012 = "Ni, Case, Sakamoto et al. 2012, J. Mater. Sci. (resonant ultrasound), Al-doped LLZO, porosity 0.03"
+
+ELECTRODEPOSITION_MECHANICS: dict[str, MaterialSet] = {
+    "Li_metal": MaterialSet(
+        "Li_metal",
+        "Li metal elasticity and molar volume (the deposit).",
+        {
+            "E": Value(7.81e9, "Pa", _ANAND + ": youngs_modulus = 7.81e3 MPa"),
+            "nu": Value(0.38, "-", _ANAND + ": poissons_ratio = 0.38"),
+            "Omega": Value(1.3e-5, "m^3/mol",
+                           "PyBaMM Xu2019/OKane2022: Lithium metal partial molar volume 1.3e-05"),
+        },
+    ),
+    "LLZO_Ni2012": MaterialSet(
+        "LLZO_Ni2012",
+        "Garnet solid electrolyte (Al-doped LLZO) as the stiff partner of the deposit.",
+        {
+            "E": Value(149.8e9, "Pa", _NI2012, "V-abs"),
+            "nu": Value(0.257, "-", "DERIVED from E = 149.8 GPa and G = 59.6 GPa (Ni 2012, as quoted by "
+                        "Foster 2014): ν = E/(2G) − 1", "DERIVED"),
+        },
+    ),
+}
+
+
+def electrodeposition_set(name: str) -> MaterialSet:
+    """Look up a phase-field electrodeposition set (ValueError listing the names otherwise)."""
+    try:
+        return ELECTRODEPOSITION_SETS[name]
+    except KeyError:
+        raise ValueError(f"unknown electrodeposition set '{name}' (allowed: "
+                         f"{', '.join(ELECTRODEPOSITION_SETS)})") from None
+
+
+def electrodeposition_mechanics(name: str) -> MaterialSet:
+    """Look up an elastic set for the deposit or its partner (ValueError listing the names otherwise)."""
+    try:
+        return ELECTRODEPOSITION_MECHANICS[name]
+    except KeyError:
+        raise ValueError(f"unknown electrodeposition mechanics set '{name}' (allowed: "
+                         f"{', '.join(ELECTRODEPOSITION_MECHANICS)})") from None
+
+
 # Every kind of named set, as ``battchem materials`` lists them.
 MATERIAL_KINDS: dict[str, dict[str, MaterialSet]] = {
     "intercalation material": INTERCALATION_MATERIALS,
     "electrolyte": ELECTROLYTES,
     "Li interface": LITHIUM_INTERFACES,
+    "Li metal (vacancy transport)": LITHIUM_METALS,
+    "phase-field electrodeposition": ELECTRODEPOSITION_SETS,
+    "deposit and partner elasticity": ELECTRODEPOSITION_MECHANICS,
 }
 
 
@@ -237,11 +396,3 @@ def describe(kind: str, mset: MaterialSet) -> str:
     width = max(map(len, STATUS_TAGS))
     lines += [f"    {tag:{width}s}  {meaning}" for tag, meaning in STATUS_TAGS.items()]
     return "\n".join(lines)
-
-
-def intercalation_material(name: str) -> MaterialSet:
-    """Look up a named intercalation-material set (ValueError listing the names otherwise)."""
-    try:
-        return INTERCALATION_MATERIALS[name]
-    except KeyError:
-        raise ValueError(f"unknown material '{name}' (allowed: {', '.join(INTERCALATION_MATERIALS)})") from None

@@ -24,14 +24,30 @@ def plots_folder(outdir: Path, comm) -> Path:
 
 
 def ensure_display() -> None:
-    """Start a virtual X server once when VTK has no display to render into."""
+    """Start a virtual X server once per process when VTK has no display to render into.
+
+    Each process gets its own server on a free display number (``Xvfb -displayfd``): processes that
+    draw at the same time (the rank-0s of a sweep's rank groups) must not share one, since a fixed
+    number (pyvista's :99) lets one process's server die under the other's pictures."""
     global _DISPLAY_STARTED
     if _DISPLAY_STARTED or os.environ.get("DISPLAY"):
         return
+    import atexit
+    import subprocess
+
     import pyvista
 
     pyvista.OFF_SCREEN = True
-    pyvista.start_xvfb(wait=0.5)
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        raise RuntimeError("could not start Xvfb for the pictures (is the xvfb package installed?)")
+    os.environ["DISPLAY"] = f":{number}"
+    atexit.register(server.terminate)
     _DISPLAY_STARTED = True
 
 

@@ -101,6 +101,21 @@ class Schedule:
         """Times the stepping must land on exactly: the end of the active segment."""
         return [self.end] if math.isfinite(self.end) else []
 
+    def planned_end(self, estimate=None, far: float = 1e9) -> float:
+        """When the schedule ends: its finishing time once finished, else the active segment's
+        nominal end plus the later segments' durations. A segment without a duration counts as
+        ``estimate(segment)`` when given, else ``far`` (only its condition ends it)."""
+        if self.finished:
+            return self.finished_at
+        end = self.end if math.isfinite(self.end) else self.start + far
+        for k in range(self.index + 1, self.count):
+            seg = self.segments[k % len(self.segments)]
+            if seg.duration is not None:
+                end += seg.duration
+            else:
+                end += estimate(seg) if estimate is not None else far
+        return end
+
     def at_end(self, t: float) -> bool:
         return math.isfinite(self.end) and abs(t - self.end) <= 1e-9 * max(1.0, abs(t))
 
@@ -125,6 +140,11 @@ class Schedule:
         if self.finished:
             self.finished_at = t
         return record
+
+    def summary(self) -> list[dict]:
+        """The ended segments for a manifest's results: segment (1-based), cycle, end time, reason."""
+        return [{"segment": e.index + 1, "cycle": e.cycle, "end_time [s]": e.time, "end_reason": e.reason}
+                for e in self.ends]
 
     # checkpoints ------------------------------------------------------------------------
     def state(self) -> dict:

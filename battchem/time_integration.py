@@ -63,6 +63,16 @@ class BDF:
             expr = expr - self._a[2] * g(past[1])
         return expr / self.dt
 
+    def rate(self, g, *functions: fem.Function):
+        """(a_0 g(u, v, …) − a_1 g(u_n, v_n, …) − a_2 g(u_{n−1}, v_{n−1}, …)) / Δt as UFL: the rate
+        of an expression g of several registered Functions (e.g. a content that depends on two
+        unknowns), each state evaluated whole, so that the discrete balance of g is exact."""
+        pasts = [self.history(u) for u in functions]
+        expr = self._a[0] * g(*functions) - self._a[1] * g(*(p[0] for p in pasts))
+        if self.order == 2:
+            expr = expr - self._a[2] * g(*(p[1] for p in pasts))
+        return expr / self.dt
+
     def history(self, u: fem.Function) -> list[fem.Function]:
         """[u_n, u_{n−1}, ...]: the last accepted states of ``u``."""
         try:

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    # (registered here, not in pyproject.toml, whose changes rebuild the image)
+    config.addinivalue_line("markers", "hpc: needs a Slurm cluster (make test-hpc; skipped elsewhere)")
     if MPI.COMM_WORLD.rank > 0:
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:

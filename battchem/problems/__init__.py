@@ -7,6 +7,7 @@ from battchem.problems import (  # noqa: F401
     notched_plate,
     particle_fracture,
     plating,
+    void_growth,
 )
 from battchem.problems.base import Problem, StepResult, get, names, register
 

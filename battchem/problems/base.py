@@ -186,6 +186,12 @@ class Problem(abc.ABC):
         """Write PNG pictures of a finished run (rank 0 draws; called on all ranks)."""
         return []
 
+    @classmethod
+    def study_plots(cls, config, rows: list[dict], critical: list[dict], outdir: Path) -> list[Path]:
+        """Problem-specific regime maps of a finished sweep (rank 0; ``rows`` and ``critical`` are the
+        tables of sweep.csv and critical.csv), besides the generic study.png."""
+        return []
+
     def solver_statistics(self) -> dict:
         """SolverStatistics per subproblem prefix, for the manifest."""
         return {}

@@ -27,6 +27,13 @@ BASES = {
                                                  "until_voltage": 0.5},
                                                 {"control": "voltage", "voltage": -0.05, "duration": 5.0,
                                                  "until_current": 1.0}]}},
+    "plating_phase_field": {"problem": "plating", "model": "phase_field",
+                            "domain": {"length": 4e-6, "width": 1e-6, "mesh_size": 5e-7},
+                            "nuclei": {"front": 1.5e-6, "bump_radius": 0.0},
+                            "mechanics": {"mode": "two_way", "E_partner": 1e9, "stack_pressure": 1e5},
+                            "operation": {"segments": [{"voltage": -0.02, "duration": 0.1}]}},
+    "void_vacancy": {"problem": "void_growth", "model": "vacancy_1d", "electrode": {"elements": 20},
+                     "operation": {"segments": [{"control": "current", "current_density": 10.0, "duration": 100.0}]}},
 }
 QUICK = ["stepping.max_steps=2", "output.plots=false", "output.fields_every=0", "output.progress_every=0"]
 VALUES = ["-1", "0", "1e300", ".inf", ".nan"]

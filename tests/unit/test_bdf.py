@@ -64,6 +64,29 @@ def test_exact_for_polynomials_of_the_order(setup, order, poly):
         bdf.accept()
 
 
+def test_rate_of_an_expression_of_several_functions(setup):
+    """rate(g, u, v) applies the scheme to g(u, v) as a whole: exact for g(u(t), v(t)) a polynomial
+    of the order in t (here u v with u, v linear: quadratic, BDF2), and for one Function the same
+    as derivative(u, transform=g)."""
+    msh, u = setup
+    v = fem.Function(u.function_space, name="v")
+    fu, fv = (lambda t: 1.0 + 2.0 * t), (lambda t: 3.0 - t)
+    u.x.array[:], v.x.array[:] = fu(0.0), fv(0.0)
+    bdf = BDF2([u, v])
+    rate = fem.form(bdf.rate(lambda a, b: a * b, u, v) * ufl.dx)
+    single = fem.form((bdf.rate(ufl.exp, u) - bdf.derivative(u, transform=ufl.exp)) * ufl.dx)
+    times = [0.0, 0.1, 0.35, 0.4]
+    for k in range(1, len(times)):
+        bdf.set_step(times[k] - times[k - 1])
+        u.x.array[:], v.x.array[:] = fu(times[k]), fv(times[k])
+        t = times[k]
+        if k > 1:  # the first step is BDF1
+            # O(1) values divided by Δt ≥ 0.05: 1e-12 absolute
+            assert mean(rate) == pytest.approx(2.0 * fv(t) - fu(t), abs=1e-12)
+        assert mean(single) == 0.0
+        bdf.accept()
+
+
 def test_accept_shifts_and_reject_restores(setup):
     msh, u = setup
     u.x.array[:] = 1.0

@@ -52,7 +52,8 @@ class Geometry(Model):
                                  f"geometry.mesh_size = {self.mesh_size:g} (allowed: (0, mesh_size])")
         elif self.band_mesh_size is not None:
             raise ValueError("geometry.band_mesh_size needs geometry.band_half_width > 0 (allowed: (0, 1])")
-        check_cell_count(self.gmsh_cell_estimate(), "geometry.mesh_size (with refine and the band)")
+        check_cell_count(self.gmsh_cell_estimate(), "geometry.mesh_size (with refine and the band)",
+                         "use coarser sizes, or geometry.refine to refine in parallel")
         return self
 
     def gmsh_cell_estimate(self) -> float:

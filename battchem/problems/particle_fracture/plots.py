@@ -80,7 +80,7 @@ def _field_plot(problem, grid, folder: Path) -> Path:
     label = "hoop stress [MPa]"
     title = f"Hoop stress, {_title(problem)}\n{when}"
     if kind == "sphere_axisym":
-        title = f"Hoop stress σθθ (axisymmetric section), {_title(problem)}\n{when}"
+        title = f"Hoop stress (axisymmetric section), {_title(problem)}\n{when}"
     return plotting.field_picture(grid, "hoop", folder / "hoop_stress.png", title=title, bar_title=label,
                                   scale=1e6, view=view)
 
@@ -145,3 +145,77 @@ def _series_plot(problem, csv: Path, path: Path) -> Path:
                 panel["marks"] = [(initiation / scale, "")]
             panels[-1]["marks"] = [(initiation / scale, f"crack initiation, t = {initiation:.4g} s")]
     return plotting.curves(path, t / scale, panels, xlabel=f"time [{unit}]", title=_title(problem))
+
+
+GRIFFITH_EXPONENT = -2.5  # C_crit ∝ R^(−5/2): Griffith in the quasi-steady centre stress ∝ C R²
+RADIUS_KEY, C_RATE_KEY = "geometry.radius", "operation.segments.0.c_rate"
+
+
+def fracture_map(config, rows: list[dict], critical: list[dict], outdir: Path) -> list[Path]:
+    """The radius × C-rate fracture map of a sweep whose critical search runs over the first segment's
+    C-rate at each radius: fracture_map.csv (bracket, estimate and the Griffith estimate
+    ``analytic.disk_griffith_critical_c_rate`` per radius) and fracture_map.png (cracked and intact
+    runs, the power-law fit of the critical C-rate with the exponents its brackets allow, Griffith's
+    R^(−5/2))."""
+    s = config.sweep
+    if (s.critical is None or s.critical.key != C_RATE_KEY or RADIUS_KEY not in s.grid or len(s.grid) != 1
+            or config.fracture is None or not config.fracture.flaws or config.geometry.kind != "disk"):
+        return []
+    from battchem import analytic
+    from battchem.search import power_law_fit
+
+    m, flaw, gc = config.material.resolved(), config.fracture.flaws[0], config.fracture.Gc
+    points = sorted((r[RADIUS_KEY], r[f"{C_RATE_KEY} lo"], r[f"{C_RATE_KEY} hi"], r[f"{C_RATE_KEY} critical"],
+                     r["runs"]) for r in critical if np.isfinite(r[f"{C_RATE_KEY} critical"]))
+    if len(points) < 2:
+        return []
+    radius, lo, hi, crit, runs = (np.array(v, dtype=float) for v in zip(*points, strict=True))
+    griffith = np.array([analytic.disk_griffith_critical_c_rate(
+        radius=R, flaw_half_length=0.5 * flaw.length * R, D=m.D, c_max=m.c_max, E=m.E, nu=m.nu,
+        Omega=m.Omega, Gc=gc) for R in radius])
+    p, prefactor, err = power_law_fit(radius, crit)
+    corners = [power_law_fit(radius, np.where(np.array(c), hi, lo))[0]
+               for c in np.ndindex(*([2] * len(radius)))]
+    lines = [f"# fitted exponent {p:.4f} (standard error {err:.2g}; the brackets allow {min(corners):.4f} to "
+             f"{max(corners):.4f}; Griffith {GRIFFITH_EXPONENT})",
+             "radius [m],c_lo [1/h],c_hi [1/h],c_crit [1/h],griffith_estimate [1/h],runs"]
+    lines += [f"{v[0]:.6g},{v[1]:.6g},{v[2]:.6g},{v[3]:.6g},{g:.6g},{int(v[4])}"
+              for v, g in zip(points, griffith, strict=True)]
+    table = outdir / "fracture_map.csv"
+    table.write_text("\n".join(lines) + "\n")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    for fails, marker, colour, label in ((True, "x", "tab:red", "cracked"), (False, "o", "tab:blue", "intact")):
+        pts = [(r[RADIUS_KEY] * 1e6, r[C_RATE_KEY]) for r in rows if bool(r.get("fails")) == fails]
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), marker=marker, color=colour, label=label, zorder=3,
+                       facecolors="none" if marker == "o" else None)
+    span = np.geomspace(radius.min() / 1.15, radius.max() * 1.15, 50)
+    ax.plot(span * 1e6, prefactor * span**p, "k-", label=f"fit of the critical C-rate: $R^{{{p:.2f}}}$")
+    rates = [r[C_RATE_KEY] for r in rows]
+    top = max(rates) * 1.5
+    ax.fill_between(span * 1e6, prefactor * span**p, top, color="tab:red", alpha=0.08, lw=0,
+                    label="the flaw grows during insertion")
+    ax.set_ylim(min(rates) / 1.5, top)
+    anchor = np.exp(np.mean(np.log(crit) - GRIFFITH_EXPONENT * np.log(radius)))
+    ax.plot(span * 1e6, anchor * span**GRIFFITH_EXPONENT, "k--", lw=0.8, label="Griffith scaling $R^{-5/2}$")
+    ax.plot(radius * 1e6, griffith, "k:", lw=0.8, label="Griffith estimate (uniform centre stress)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("particle radius R [µm]")
+    ax.set_ylabel("C-rate of the insertion [1/h]")
+    ax.set_title(f"Fracture map: {config.material.label()}, flaw {flaw.length:g} R,\n"
+                 f"{config.fracture.model}, G_c = {gc:g} J/m², ℓ = {config.fracture.length_scale * 1e6:g} µm",
+                 fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    picture = outdir / "fracture_map.png"
+    fig.savefig(picture, dpi=120)
+    plt.close(fig)
+    return [table, picture]

@@ -389,17 +389,9 @@ class ParticleFracture(Problem):
         return Until("surface concentration", 0.0, rising=False)
 
     def end_time(self) -> float:
-        s = self.schedule
-        if s.finished:
-            return s.finished_at
-        end = s.end
-        for k in range(s.index + 1, s.count):
-            seg = s.segments[k % len(s.segments)]
-            if seg.duration is not None:
-                end += seg.duration
-            else:  # estimate from the nominal state of charge path
-                end += abs(seg.until_soc - 0.5) * 3600.0 / max(seg.c_rate or 1.0, 1e-9) + 1.0
-        return end
+        # a segment that ends at a state of charge: estimated from the nominal C-rate path
+        return self.schedule.planned_end(
+            lambda seg: abs(seg.until_soc - 0.5) * 3600.0 / max(seg.c_rate or 1.0, 1e-9) + 1.0)
 
     def milestones(self) -> list[float]:
         return [*self.schedule.milestones(), self.end_time()]
@@ -574,8 +566,7 @@ class ParticleFracture(Problem):
         return out
 
     def results(self):
-        out = {"segments": [{"segment": e.index + 1, "cycle": e.cycle, "end_time [s]": e.time, "end_reason": e.reason}
-                            for e in self.schedule.ends]}
+        out = {"segments": self.schedule.summary()}
         if self.core is not None:
             t = self._initiation_time
             out["crack_initiation_time [s]"] = None if np.isnan(t) else t
@@ -713,4 +704,12 @@ class ParticleFracture(Problem):
         from battchem.problems.particle_fracture import plots
 
         return plots.make_plots(self, Path(outdir))
+
+    @classmethod
+    def study_plots(cls, config, rows, critical, outdir):
+        """The fracture map (fracture_map.png, fracture_map.csv) of a sweep that searches the critical
+        C-rate over the particle radius."""
+        from battchem.problems.particle_fracture import plots
+
+        return plots.fracture_map(config, rows, critical, Path(outdir))
 

@@ -1,4 +1,4 @@
-"""plating, model cell_1d: Li | binary electrolyte | Li with sharp interfaces (PHYSICS.md §2a).
+"""plating, model cell_1d: Li | binary electrolyte | Li with sharp interfaces (docs/plating.md).
 
 Unknowns on the electrolyte x ∈ (0, L), counter electrode at x = 0, working electrode at x = L:
 the logarithmic salt concentration u = ln(c/c0) (so c = c0 e^u stays positive whatever a Newton
@@ -214,14 +214,7 @@ class Cell1D(Plating):
                 "c_min": min(q["c_counter"], q["c_working"])}
 
     def end_time(self) -> float:
-        s = self.schedule
-        if s.finished:
-            return s.finished_at
-        end = s.end if math.isfinite(s.end) else s.start + 1e9  # a condition-only segment: far away
-        for k in range(s.index + 1, s.count):
-            seg = s.segments[k % len(s.segments)]
-            end += seg.duration if seg.duration is not None else 1e9
-        return end
+        return self.schedule.planned_end()
 
     def milestones(self) -> list[float]:
         out = [*self.schedule.milestones(), self.end_time()]
@@ -303,8 +296,7 @@ class Cell1D(Plating):
 
     def results(self):
         out = {"sand_time [s]": self.sand_time,
-               "segments": [{"segment": e.index + 1, "cycle": e.cycle, "end_time [s]": e.time,
-                             "end_reason": e.reason} for e in self.schedule.ends]}
+               "segments": self.schedule.summary()}
         first = next((seg for seg in self.config.operation.segments if seg.control == "current"
                       and seg.current_density), None)
         if first is not None and not self.config.electrolyte.concentration_dependent:

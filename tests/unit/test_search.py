@@ -1,10 +1,10 @@
-"""battchem.sweep (threshold bisection, power-law fits) and the Griffith estimate of the fracture map."""
+"""battchem.search (threshold bisection, power-law fits) and the Griffith estimate of the fracture map."""
 
 import numpy as np
 import pytest
 
 from battchem import analytic
-from battchem.sweep import bisect_threshold, power_law_fit
+from battchem.search import bisect_threshold, power_law_fit
 
 
 @pytest.mark.parametrize("start", [1e-3, 0.37, 50.0])
