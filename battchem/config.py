@@ -142,6 +142,22 @@ def Q(default: Any, unit: str = "-", description: str = "", **constraints: Any) 
     return Field(default, description=description, json_schema_extra={"unit": unit}, **constraints)
 
 
+def implausible(key: str, value: float, low: float, high: float, unit: str, what: str,
+                typical: float | None = None) -> str | None:
+    """A warning text when ``value`` is valid but outside the plausible range [low, high] of ``what``
+    (None inside it). When ``value`` times a power of 1e3 lands in the range (a unit-prefix slip,
+    µm given as m), the text asks "did you mean" the one closest to ``typical`` (on a log scale)."""
+    if low <= value <= high:
+        return None
+    text = f"{key} = {value:g} {unit} is outside the plausible range {low:g} to {high:g} {unit} for {what}"
+    candidates = [value * 10.0**e for e in (-9, -6, -3, 3, 6, 9) if low <= value * 10.0**e <= high]
+    if candidates:
+        ref = typical if typical is not None else math.sqrt(low * high)
+        best = min(candidates, key=lambda v: abs(math.log(v / ref)))
+        text += f" (did you mean {best:g}? inputs are in SI units, {unit})"
+    return text + "; running anyway"
+
+
 # --------------------------------------------------------------------------------------------
 # Sections shared by all problems (machinery settings, no physics)
 

@@ -26,10 +26,8 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from mpi4py import MPI
 
 import battchem
@@ -54,10 +52,12 @@ from battchem.output import (
     prepare_directory,
     read_manifest,
     read_series,
+    series_units,
     write_json,
     write_yaml,
 )
 from battchem.parallel import FailureAgreement, on_root
+from battchem.results import Result
 from battchem.stepping import StepController, StepFailure
 
 _NO_ITERATIONS = {"stagger_its": 0, "newton_its": 0, "krylov_its": 0}
@@ -67,20 +67,6 @@ RUN_CONTROL = ("title", "output", "stepping", "solver", "sweep")
 # keys of physics sections that choose only how the same equations are solved
 SOLVE_METHOD_KEYS = ("fracture.stagger", "fracture.anderson_depth", "fracture.overrelaxation",
                      "fracture.preconditioner_reuse_its")
-
-
-@dataclass
-class Result:
-    """What a run produced: ``series`` maps column names (no units) to arrays."""
-
-    outdir: Path
-    status: str
-    series: dict[str, np.ndarray] = field(default_factory=dict)
-    manifest: dict = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return self.manifest.get("message", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,7 +169,8 @@ def _iso(t: float) -> str:
 
 def run(source, outdir: str | Path | None = None, overrides: list[str] | None = None, *,
         comm: MPI.Comm = MPI.COMM_WORLD, restart: bool = False, force: bool = False,
-        overwrite: bool = False, quiet: bool = False, observer=None, context: dict | None = None) -> Result:
+        overwrite: bool = False, quiet: bool = False, observer=None, exports=None,
+        context: dict | None = None) -> Result:
     """Run a problem input (path, mapping or config) and return its :class:`Result`.
 
     Invalid input raises :class:`ConfigError`, and an output directory that may not be used
@@ -191,11 +178,13 @@ def run(source, outdir: str | Path | None = None, overrides: list[str] | None = 
     run in ``outdir`` (only the files battchem wrote); ``restart`` continues it from its checkpoint
     (``source`` may then be None: the saved input is used), refusing changes to anything but
     run-control keys (:data:`RUN_CONTROL`) unless ``force``. ``observer(problem, t, step)`` is
-    called (collectively) after every accepted step, for scripting and tests. ``context`` (e.g. the
-    study a case belongs to) is recorded in the manifest as ``sweep``.
+    called (collectively) after every accepted step, for scripting and tests. ``exports`` are
+    :mod:`battchem.exports` objects: point probes and scalars as extra series columns, line
+    profiles in profiles/. ``context`` (e.g. the study a case belongs to) is recorded in the
+    manifest as ``sweep``.
     """
     job = Run(source, outdir, overrides, comm=comm, restart=restart, force=force, overwrite=overwrite,
-              quiet=quiet, observer=observer, context=context)
+              quiet=quiet, observer=observer, exports=exports, context=context)
     try:
         return job.execute()
     finally:
@@ -210,19 +199,22 @@ class Run:
     """One run of an input: :meth:`setup`, :meth:`loop`, :meth:`finish` (see :func:`run`)."""
 
     def __init__(self, source, outdir=None, overrides=None, *, comm=MPI.COMM_WORLD, restart=False, force=False,
-                 overwrite=False, quiet=False, observer=None, context=None):
+                 overwrite=False, quiet=False, observer=None, exports=None,
+                 context=None):
         if source is None and not (restart and outdir is not None):
             raise ConfigError("no input file given (only --restart with -o OUTDIR can do without one)")
         self.comm = comm
         self.source, self.overrides = source, list(overrides or [])
         self.restart, self.force, self.overwrite = restart, force, overwrite
         self.quiet, self.observer, self.context = quiet, observer, context
+        self.exports = list(exports or [])
         self.outdir = Path(outdir) if outdir is not None else default_outdir(source)
         self.warnings = WarningLog(comm)
         self.timings = {"mesh": 0.0, "setup": 0.0, "solve": 0.0, "output": 0.0, "plots": 0.0}
         self.status, self.message = "failed", ""
         self.stop: tuple[str, float] | None = None
         self.step, self.t, self.rejected, self.first_step = 0, 0.0, 0, 0
+        self.time_unit = "s"
         self.problem = self.writer = self.series = self.controller = self.mesh_data = None
         self.checkpoint: Checkpoint | None = None
         self.last_checkpoint: tuple[int, float] | None = None
@@ -344,19 +336,28 @@ class Run:
         self.first_step = self.step
         self.timings["setup"] = time.perf_counter() - t0
         self.manifest["mesh"] = problem.mesh_summary()
+        meaning, unit = problem.time_axis
+        self.time_unit = unit
+        self.manifest["time_axis"] = {"column": "time", "meaning": meaning, "unit": unit}
 
-        columns = ([("step", ""), ("time", "s"), ("dt", "s")] + problem.columns()
+        self.manifest["field_units"] = problem.field_units()
+        self.open_fields()
+        for export in self.exports:
+            export.start(self.writer.function, problem, self.out, self.t if self.restart else None)
+        columns = ([("step", ""), ("time", unit), ("dt", unit)] + problem.columns()
+                   + [c for export in self.exports for c in export.columns()]
                    + [("stagger_its", ""), ("newton_its", ""), ("krylov_its", "")])
         self.series = SeriesWriter(self.out / "series.csv", columns, comm,
                                    resume_step=self.step if self.restart else None)
-        self.open_fields()
         self.progress.line(_banner(config, self.mesh_data, problem, comm, self.out))
+        self.progress.line(f"progress: step, t/t_end [{unit}] ({meaning}), dt [{unit}], iterations "
+                           "staggered/Newton/Krylov of the step, then the problem's quantities")
         self.write_manifest()
         if not self.restart:
             t0 = time.perf_counter()
             self.series.append({"step": 0, "time": self.t, "dt": 0.0, **problem.quantities(self.t),
-                                **_NO_ITERATIONS})
-            self.writer.write(self.t)
+                                **self.export_values(), **_NO_ITERATIONS})
+            self.write_fields()
             self.timings["output"] += time.perf_counter() - t0
 
     # time loop ----------------------------------------------------------------------------
@@ -367,7 +368,7 @@ class Run:
         self.status = "completed"
         forced_dt, event_retries = None, 0
         while self.t < (t_end := problem.end_time()) - 1e-12 * max(1.0, abs(t_end)):
-            milestones = sorted(set(problem.milestones()))
+            milestones = sorted(set(problem.milestones()) | {t for e in self.exports for t in e.times()})
             dt, on_milestone = controller.propose(self.t, milestones)
             if forced_dt is not None and forced_dt < dt:
                 dt, on_milestone, forced_dt = forced_dt, False, None
@@ -384,7 +385,8 @@ class Run:
                 problem.reject()
                 self.rejected += 1
                 why = result.report.reason if not result.converged else f"change {result.change:.3g} too large"
-                self.progress.line(f"  step {self.step + 1}: dt = {dt:.3e} s rejected ({why}); cutting back")
+                self.progress.line(f"  step {self.step + 1}: dt = {dt:.3e} {self.time_unit} rejected "
+                                   f"({why}); cutting back")
                 controller.rejected(dt)  # raises StepFailure when it cannot cut back any further
                 interrupt.check(comm)
                 continue
@@ -401,10 +403,11 @@ class Run:
             self.follow_mesh()
             q = problem.quantities(self.t)
             rep = result.report
-            self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, "stagger_its": result.stagger,
-                                "newton_its": rep.iterations, "krylov_its": rep.krylov})
-            if (cfg_out.fields_every and self.step % cfg_out.fields_every == 0) or on_milestone:
-                self.writer.write(self.t)
+            self.series.append({"step": self.step, "time": self.t, "dt": dt, **q, **self.export_values(),
+                                "stagger_its": result.stagger, "newton_its": rep.iterations,
+                                "krylov_its": rep.krylov})
+            every = cfg_out.fields_every
+            self.write_fields((every and self.step % every == 0) or on_milestone)
             stop = problem.stop_reason(self.t)
             if self.observer is not None:
                 self.observer(problem, self.t, self.step)
@@ -413,17 +416,30 @@ class Run:
             self.timings["output"] += time.perf_counter() - t0
             for event in problem.events():
                 self.progress.line(f"  step {self.step}: {event}")
-            self.progress.update(f"step {self.step:5d}  t = {self.t:.4e} s  dt = {dt:.3e} s  "
+            unit = self.time_unit
+            self.progress.update(f"step {self.step:5d}  t {self.t:.4e}/{problem.end_time():.4e} {unit}  "
+                                 f"dt {dt:.3e} {unit}  "
                                  f"its {result.stagger}/{rep.iterations}/{rep.krylov}  {problem.progress(q)}")
             if stop:  # a normal end before the end time (e.g. the specimen broke)
                 self.stop = (stop, self.t)
-                self.message = f"stopped at t = {self.t:.6g} s: {stop}"
+                self.message = f"stopped at t = {self.t:.6g} {self.time_unit}: {stop}"
                 return
             interrupt.check(comm)
             if max_steps and self.step - self.first_step >= max_steps:
                 self.status = "interrupted"
                 self.message = f"stepping.max_steps = {max_steps} reached; {self.continue_hint()}"
                 return
+
+    def export_values(self) -> dict[str, float]:
+        """The exports' series columns at the current state."""
+        return {k: v for export in self.exports for k, v in export.values(self.t).items()}
+
+    def write_fields(self, due: bool = True) -> None:
+        """Write the fields at the current time when ``due``; then the exports' per-step work."""
+        if due:
+            self.writer.write(self.t)
+        for export in self.exports:
+            export.after_step(self.t, bool(due))
 
     def open_fields(self) -> None:
         """VTX files of the current mesh: fields.bp; after a restart fields_restartN.bp; after a
@@ -445,7 +461,7 @@ class Run:
         self.mesh_data = current
         self.writer.close()
         self.open_fields()
-        self.writer.write(self.t)
+        self.write_fields()
         self.manifest.setdefault("remeshes", []).append({"step": self.step, "time": self.t,
                                                           "generation": current.generation,
                                                           "cells": current.num_cells_global()})
@@ -474,14 +490,14 @@ class Run:
         if self.series is None:
             return
         t0 = time.perf_counter()
-        self.writer.write(self.t)
+        self.write_fields()
         self.write_checkpoint()
         self.timings["output"] += time.perf_counter() - t0
 
     def interrupted(self, why: str) -> None:
         """A signal: back to the last accepted state, checkpoint it, say how to go on."""
         self.status = "interrupted"
-        self.message = f"{why} at t = {self.t:.6g} s (step {self.step})"
+        self.message = f"{why} at t = {self.t:.6g} {self.time_unit} (step {self.step})"
         if self.series is None:  # during set-up: nothing to save
             return
         self.problem.reject()
@@ -543,12 +559,13 @@ class Run:
         self.write_manifest()
         if self.warnings.messages:
             self.progress.line(f"{len(self.warnings.messages)} warning(s): see manifest.json")
-        self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} s in {self.timings['total']:.1f} s"
+        self.progress.line(f"{self.status}: {self.step} steps to t = {self.t:.6g} {self.time_unit} in "
+                           f"{self.timings['total']:.1f} s"
                            + (f" ({self.message})" if self.message else "") + f"; output in {self.out}")
-        result = Result(self.out, self.status, manifest=self.manifest)
         series = self.out / "series.csv"
-        result.series = on_root(comm, lambda: read_series(series) if series.exists() else {})
-        return result
+        data, units = on_root(comm, lambda: (read_series(series), series_units(series)) if series.exists()
+                              else ({}, {}))
+        return Result(self.out, self.status, data, self.manifest, units)
 
 
 def _read_saved_config(outdir: Path) -> dict | None:

@@ -1,10 +1,8 @@
 """Named material parameter sets: every number with its unit, source and verification status.
 
-Status tags follow ``reference/parameters.md`` and ``plating-voids.md``: ``V-code`` (read in a public
-input that cites the primary source), ``V-abs`` (primary abstract), ``V-cite`` (the full text of a
-citing paper, quoted exactly), ``V-review`` (a review article), ``V-partial`` (descendant code that
-does not cite the source), ``DERIVED`` (computed from verified inputs) and ``UNVERIFIED`` (not found
-in a primary source; never used as a test tolerance).
+Every value carries one of the status tags of :data:`STATUS_TAGS` (``battchem show material NAME``
+prints them with their meaning). A set's ``cautions`` say where a value is known to be a stand-in
+(e.g. a modulus carried over from another material); ``battchem materials`` lists every set.
 """
 
 from __future__ import annotations
@@ -15,6 +13,17 @@ from dataclasses import dataclass, field
 FARADAY = 96485.33212  # C/mol
 GAS_CONSTANT = 8.314462618  # J/(mol K)
 T_REF = 298.15  # K
+
+# What a value's status says about how it was checked (printed by ``battchem show material``).
+STATUS_TAGS = {
+    "V-code": "read in a public, citable parameter file (e.g. a PyBaMM set) that names the primary source",
+    "V-abs": "checked against the abstract of the primary source",
+    "V-cite": "quoted exactly from the full text of a paper that cites the primary source",
+    "V-review": "taken from a review article",
+    "V-partial": "read in descendant code that does not cite the value's source",
+    "DERIVED": "computed from verified values (the formula is in the source text)",
+    "UNVERIFIED": "not found in a primary source: illustrative only, never a test tolerance",
+}
 
 
 @dataclass(frozen=True)
@@ -40,12 +49,14 @@ class Fit:
 
 @dataclass(frozen=True)
 class MaterialSet:
-    """A named, citable set of parameters (and optional fits of state-dependent properties)."""
+    """A named, citable set of parameters (and optional fits of state-dependent properties);
+    ``cautions`` name values that are known stand-ins or outside their usual range."""
 
     name: str
     description: str
     values: dict[str, Value] = field(default_factory=dict)
     fits: dict[str, Fit] = field(default_factory=dict)
+    cautions: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, float]:
         return {k: v.value for k, v in self.values.items()}
@@ -73,8 +84,7 @@ INTERCALATION_MATERIALS: dict[str, MaterialSet] = {
     ),
     "NMC811_OKane2022": MaterialSet(
         "NMC811_OKane2022",
-        "NMC811 cathode (LG M50). Caution: E is the LiCoO2 value carried over by the PyBaMM set, "
-        "not an NMC811 measurement (measured moduli are about 140-200 GPa).",
+        "NMC811 cathode (LG M50).",
         {
             "E": Value(375e9, "Pa", _OKANE + "; LiCoO2 value, see caution", "V-code"),
             "nu": Value(0.2, "-", _OKANE),
@@ -83,10 +93,14 @@ INTERCALATION_MATERIALS: dict[str, MaterialSet] = {
             "c_max": Value(63104.0, "mol/m^3", _OKANE),
             "radius": Value(5.22e-6, "m", _OKANE),
         },
+        cautions=("E is the LiCoO2 value carried over by the PyBaMM set, not an NMC811 measurement "
+                  "(measured NMC moduli are about 140-200 GPa): stresses scale with E.",
+                  "Omega c_max / 3 = 0.26: a swing over the whole 0 to c_max range is far beyond the small "
+                  "strains of linear elasticity; keep the state-of-charge swing small."),
     ),
     "LiCoO2_Ai2020": MaterialSet(
         "LiCoO2_Ai2020",
-        "LiCoO2 cathode; note the negative partial molar volume (contracts on lithiation).",
+        "LiCoO2 cathode.",
         {
             "E": Value(375e9, "Pa", _AI),
             "nu": Value(0.2, "-", _AI),
@@ -95,6 +109,8 @@ INTERCALATION_MATERIALS: dict[str, MaterialSet] = {
             "c_max": Value(49943.0, "mol/m^3", _AI),
             "radius": Value(3e-6, "m", _AI),
         },
+        cautions=("Omega is negative: the particle contracts on lithiation, so every stress changes sign "
+                  "against the other sets (insertion puts the surface in hoop tension).",),
     ),
     "graphite_Ai2020": MaterialSet(
         "graphite_Ai2020",
@@ -112,7 +128,7 @@ INTERCALATION_MATERIALS: dict[str, MaterialSet] = {
 
 
 # --------------------------------------------------------------------------------------------
-# Liquid electrolytes (binary, 1 M LiPF6 in carbonates) and Li metal: reference/parameters.md §2c, §6
+# Liquid electrolytes (binary, 1 M LiPF6 in carbonates) and Li metal
 
 _NYMAN = "Nyman et al. 2008 (PyBaMM Chen2020 set, LiPF6 in EC:EMC 3:7)"
 _CAPIGLIA = "Capiglia et al. 1999 / Dualfoil (PyBaMM Marquis2019 set, LiPF6 in EC:DMC)"
@@ -174,7 +190,7 @@ LITHIUM_INTERFACES: dict[str, MaterialSet] = {
          "alpha_a": Value(0.5, "-", _XU),
          "alpha_c": Value(0.5, "-", _XU),
          "concentration_exponent": Value(0.3, "-", _XU + " (i0 ~ c_e^0.3)"),
-         "molar_volume": Value(1.30e-5, "m^3/mol", "PyBaMM Xu2019/OKane2022 sets (parameters.md §2c)")},
+         "molar_volume": Value(1.30e-5, "m^3/mol", "PyBaMM Xu2019/OKane2022 sets")},
     ),
 }
 
@@ -197,10 +213,10 @@ LITHIUM_METALS: dict[str, MaterialSet] = {
     ),
     "Li_Krauskopf2019": MaterialSet(
         "Li_Krauskopf2019",
-        "Li metal: the self-diffusivity behind the vacancy-limited stripping capacity 2.39e5 A^2 s m^-4. "
-        "Caution: its primary origin and the attribution to Krauskopf 2019 are unverified.",
+        "Li metal: the self-diffusivity behind the vacancy-limited stripping capacity 2.39e5 A^2 s m^-4.",
         {"D": Value(5.6e-15, "m^2/s", _JI, "UNVERIFIED"),
          "c0": Value(7.64e4, "mol/m^3", "Li site density (same script: c0_mol_m3 = 7.64e4)", "V-code")},
+        cautions=("D: its primary origin and the attribution to Krauskopf 2019 are unverified.",),
     ),
 }
 
@@ -555,3 +571,57 @@ INTERPHASE_GROWTH: dict[str, MaterialSet] = {
          "kappa": Value(1e-4, "S/m", _CHOICE + " (interphase conductivity not found)", "UNVERIFIED")},
     ),
 }
+
+
+# Every kind of named set, as ``battchem materials`` lists them.
+MATERIAL_KINDS: dict[str, dict[str, MaterialSet]] = {
+    "intercalation material": INTERCALATION_MATERIALS,
+    "electrolyte": ELECTROLYTES,
+    "Li interface": LITHIUM_INTERFACES,
+    "Li metal (vacancy transport)": LITHIUM_METALS,
+    "phase-field electrodeposition": ELECTRODEPOSITION_SETS,
+    "deposit and partner elasticity": ELECTRODEPOSITION_MECHANICS,
+    "Li creep": LITHIUM_CREEP,
+    "Li | solid-electrolyte interface": LITHIUM_ELECTROLYTE_INTERFACES,
+    "solid electrolyte": SOLID_ELECTROLYTES,
+    "interphase growth": INTERPHASE_GROWTH,
+}
+
+
+def find_set(name: str) -> tuple[str, MaterialSet]:
+    """(kind, set) of the named set of any kind; ValueError with the closest names otherwise."""
+    for kind, sets in MATERIAL_KINDS.items():
+        if name in sets:
+            return kind, sets[name]
+    import difflib
+
+    names = [n for sets in MATERIAL_KINDS.values() for n in sets]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise ValueError(f"unknown material set '{name}' ({hint}allowed: {', '.join(names)})")
+
+
+def describe(kind: str, mset: MaterialSet) -> str:
+    """The set as text: description, cautions, every value with unit, status and source, the fits
+    and the legend of the status tags (``battchem show material NAME``)."""
+    lines = [f"{mset.name}: {kind}", f"  {mset.description}"]
+    lines += [f"  Caution: {c}" for c in mset.cautions]
+    rows = [(k, f"{v.value:.6g}", v.unit, v.status, v.source) for k, v in mset.values.items()]
+    widths = [max(len(r[i]) for r in rows + [("key", "value", "unit", "status", "")]) for i in range(4)]
+    lines.append("")
+    heading = ("key", "value", "unit", "status")
+    lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(heading, widths, strict=True)) + "  source")
+    for row in rows:
+        cells = "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+        lines.append(f"  {cells}  {row[4]}")
+    if mset.fits:
+        lines.append("")
+        lines.append("  fits of state-dependent properties (the values above are these fits at the reference "
+                     "state):")
+        for k, fit in mset.fits.items():
+            lines.append(f"  {k}(c) = {fit.expression}  [{fit.status}] {fit.source}")
+    lines.append("")
+    lines.append("  status tags:")
+    width = max(map(len, STATUS_TAGS))
+    lines += [f"    {tag:{width}s}  {meaning}" for tag, meaning in STATUS_TAGS.items()]
+    return "\n".join(lines)

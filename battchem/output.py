@@ -195,6 +195,7 @@ class FieldWriter:
         for f in functions:
             for g in self._split(f):
                 groups.setdefault((id(g.function_space.mesh), _element_label(g.function_space)), []).append(g)
+        self.functions = {g.name: g for members in groups.values() for g in members}
         policy = VTXMeshPolicy.update if moving else VTXMeshPolicy.reuse
         self.files: list[Path] = []
         self.writers = []
@@ -236,6 +237,16 @@ class FieldWriter:
         for writer in self.writers:
             writer.write(float(t))
         self.times.append(float(t))
+
+    def function(self, name: str):
+        """The written function ``name`` with its current values (a sub-function of a mixed
+        function is copied out first)."""
+        if name not in self.functions:
+            raise KeyError(f"no output field '{name}' (fields: {', '.join(self.functions)})")
+        for g, f, dofs in self._copies:
+            if g is self.functions[name]:
+                g.x.array[:] = f.x.array[dofs]
+        return self.functions[name]
 
     def close(self) -> None:
         for writer in self.writers:

@@ -147,7 +147,8 @@ def field_picture(grid, scalar: str, path: Path, *, title: str, bar_title: str, 
 def curves(path: Path, x: np.ndarray, panels: Sequence[dict], *, xlabel: str, title: str = "",
            width: float = 7.0, panel_height: float = 2.6) -> Path:
     """Stacked matplotlib panels sharing x. Each panel: {"ylabel": str, "lines": [(y, label, style)]}
-    with optional "reference" lines [(y_value, label)]."""
+    with optional "reference" lines [(y_value, label)] and vertical "marks" [(x_value, label)] (an
+    event, e.g. a crack initiating)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,9 +163,11 @@ def curves(path: Path, x: np.ndarray, panels: Sequence[dict], *, xlabel: str, ti
             ax.plot(x if "x" not in style else style.pop("x"), y, label=label, **style)
         for value, label in panel.get("reference", []):
             ax.axhline(value, color="0.4", ls=":", lw=1, label=label)
+        for value, label in panel.get("marks", []):
+            ax.axvline(value, color="C3", ls="--", lw=1, label=label)
         ax.set_ylabel(panel["ylabel"])
         ax.grid(alpha=0.3)
-        if any(line[1] for line in panel["lines"]):
+        if any(line[1] for line in panel["lines"]) or any(label for _, label in panel.get("marks", [])):
             ax.legend(fontsize=8, loc="best")
     axes[-1, 0].set_xlabel(xlabel)
     if title:

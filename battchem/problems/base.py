@@ -145,6 +145,10 @@ class Problem(abc.ABC):
 
     moving_mesh: ClassVar[bool] = False  # the geometry changes: VTX writes it at every output
 
+    # What the driver's time t is and its unit: the series' time and dt columns, the progress line
+    # and the manifest's time_axis (a load-stepped problem: e.g. an applied displacement in m).
+    time_axis: ClassVar[tuple[str, str]] = ("time", "s")
+
     # outputs --------------------------------------------------------------------------
     @abc.abstractmethod
     def columns(self) -> list[tuple[str, str]]:
@@ -153,6 +157,11 @@ class Problem(abc.ABC):
     @abc.abstractmethod
     def quantities(self, t: float) -> dict[str, float]:
         """Values of :meth:`columns` for the accepted state at ``t`` (collective)."""
+
+    def field_units(self) -> dict[str, str]:
+        """Units of the output functions by name (the manifest's ``field_units``, for the Python
+        API and pictures of fields)."""
+        return {}
 
     @abc.abstractmethod
     def output_functions(self) -> list:

@@ -117,6 +117,8 @@ def test_show_lists_the_keys_of_list_items():
     config = problems.get("particle_fracture").default_config()
     text = commented_yaml(config)
     lines = [line.strip() for line in text.splitlines()]
-    assert "#  c_rate: null  # [1/h] current as a C-rate: i = c_max F (V/A) C / 3600 s (allowed > 0)" in lines
+    assert ("#  c_rate: null  # [1/h] current as a C-rate of the theoretical capacity: 1C fills the particle "
+            "from 0 to c_max in 1 h, i = c_max F (V/A) C / 3600 s (PyBaMM's C-rate refers to the cell's "
+            "practical capacity, a narrower window) (allowed > 0)") in lines
     assert any(line.startswith("#  #  length: 0.2") for line in lines)  # flaws, inside the optional section
     assert load_config(yaml.safe_load(text)) == config

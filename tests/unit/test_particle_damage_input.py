@@ -142,3 +142,29 @@ def test_refined_mesh_keeps_the_band_size():
     # the same target sizes: the cell counts agree to within the meshing noise of gmsh (measured
     # ratio near 1); a band meshed at half the size would give a ratio near 4
     assert 0.7 < cells[1] / cells[0] < 1.4
+
+
+def test_turning_on_fracture_names_every_requirement_at_once(tmp_path):
+    """The default particle (3-D octant, P2, one-way) with a fracture section: one line lists both
+    changes it needs and the overrides that make them, instead of one per round trip; applying those
+    overrides gives a valid input."""
+    from battchem.cli import main
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("problem: particle_fracture\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(plain, ["fracture.Gc=1"])
+    message = str(exc.value)
+    assert message.startswith("the fracture section needs 2 changes: geometry.degree = 2: damage needs P1 "
+                              "fields")
+    assert "geometry.symmetry = 'reduced' with fracture" in message
+    fix = message.split("(all at once: ")[1].rstrip(")").split()
+    assert fix == ["--set", "geometry.degree=1", "--set", "geometry.symmetry=full"]
+    overrides = ["fracture.Gc=1", *fix[1::2]]
+    assert load_config(plain, overrides).fracture.Gc == 1
+    all_four = ["fracture.Gc=1", "geometry.kind=sphere_1d", "coupling.mode=two_way"]
+    fix_all = (r"\(all at once: --set geometry\.kind=disk --set geometry\.degree=1 "
+               r"--set geometry\.symmetry=full --set coupling\.mode=one_way\)$")
+    with pytest.raises(ConfigError, match=r"needs 4 changes: .* " + fix_all):
+        load_config(plain, all_four)
+    assert main(["check", str(plain), "--set", "fracture.Gc=1"]) == 2  # an input error through the CLI

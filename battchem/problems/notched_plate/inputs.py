@@ -14,7 +14,7 @@ from pydantic import model_validator
 from battchem.components.fracture import FractureInput
 from battchem.config import BaseConfig, Model, Q, SolverConfig, SteppingConfig, check_cell_count
 
-# Published tension result (Miehe, Hofacker & Welschinger 2010, CMAME 199, 2765; PHYSICS.md §1)
+# Published tension result (Miehe, Hofacker & Welschinger 2010, CMAME 199, 2765)
 PUBLISHED_TENSION_PEAK = 0.70e3 / 1e-3  # N per m of thickness (0.70 kN/mm)
 PUBLISHED_TENSION_PEAK_DISPLACEMENT = 5.5e-6  # m
 

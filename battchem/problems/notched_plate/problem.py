@@ -22,7 +22,7 @@ crack, which a test checks against G_c × ligament), and it is the geometry of t
 
 Reported per step: applied displacement, reaction force on the top edge times the thickness (in
 the loading direction), elastic and fracture energies times the thickness, Γ_ℓ per unit thickness
-and max d. Published reference (PHYSICS.md §1): tension peak ≈ 0.70 kN per mm of thickness at
+and max d. Published reference (Miehe et al. 2010): tension peak ≈ 0.70 kN per mm of thickness at
 U ≈ 5.5e-3 mm, horizontal crack.
 """
 
@@ -54,6 +54,7 @@ class NotchedPlate(Problem):
     name = "notched_plate"
     summary = "phase-field fracture benchmark: single-edge-notched plate in tension or shear (Miehe 2010)"
     Config = NotchedPlateConfig
+    time_axis = ("pseudo-time: the top-edge displacement U", "m")
 
     @classmethod
     def sources(cls, config):
@@ -168,6 +169,9 @@ class NotchedPlate(Problem):
     def progress(self, q):
         per_mm = q["force"] / (self.config.geometry.thickness * 1e3) / 1e3
         return f"U {q['displacement'] * 1e3:.3e} mm  F {per_mm:.4f} kN/mm  d_max {q['damage_max']:.3f}"
+
+    def field_units(self):
+        return {self.core.u.name: "m", self.core.d.name: "-"}
 
     def output_functions(self):
         return [self.core.u, self.core.d]

@@ -11,7 +11,7 @@ from pydantic import model_validator
 
 from battchem import protocol
 from battchem.components.fracture import FractureInput
-from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count
+from battchem.config import BaseConfig, Model, NamedSet, Q, SteppingConfig, check_cell_count, implausible
 from battchem.materials import INTERCALATION_MATERIALS
 
 
@@ -70,6 +70,17 @@ class Geometry(Model):
             cells += cells_at(self.band_mesh_size) * self.band_half_width
         return cells
 
+    def surface_node_spacing(self, radius: float) -> float:
+        """Distance between the nodes of the surface elements [m] (element size / degree); sphere_1d:
+        the last element of the graded interval (each 1/q the size of its inner neighbour,
+        q = grading^(1/(n-1)), n = 1/mesh_size elements)."""
+        if self.kind != "sphere_1d":
+            return self.mesh_size * radius / self.degree
+        n = max(2, int(round(1.0 / self.mesh_size)))
+        q = self.grading ** (-1.0 / (n - 1))
+        first = radius / n if q == 1.0 else radius * (1 - q) / (1 - q**n)
+        return first * q ** (n - 1) / self.degree
+
     @property
     def crack_path_mesh_size(self) -> float:
         """Final element size (× radius) where the cracks of flaws at angle 0 run (like mesh_size, a
@@ -84,7 +95,7 @@ class Material(NamedSet):
 
     sets: ClassVar[dict] = INTERCALATION_MATERIALS
     name: str = Q("LiMn2O4_Zhang2007", "-", f"named set ({', '.join(INTERCALATION_MATERIALS)}); "
-                  "battchem show lists each set's values and sources")
+                  "battchem show material NAME prints its values, sources and cautions")
     E: float | None = Q(None, "Pa", "Young's modulus", gt=0)
     nu: float | None = Q(None, "-", "Poisson's ratio", gt=-1, lt=0.5)
     Omega: float | None = Q(None, "m^3/mol", "partial molar volume of Li")
@@ -116,7 +127,9 @@ class Segment(protocol.Segment):
 
     direction: Literal["insertion", "extraction", "rest"] = Q(
         "insertion", "-", "insertion (lithiation), extraction (delithiation) or rest")
-    c_rate: float | None = Q(None, "1/h", "current as a C-rate: i = c_max F (V/A) C / 3600 s", gt=0)
+    c_rate: float | None = Q(None, "1/h", "current as a C-rate of the theoretical capacity: 1C fills the "
+                             "particle from 0 to c_max in 1 h, i = c_max F (V/A) C / 3600 s (PyBaMM's C-rate "
+                             "refers to the cell's practical capacity, a narrower window)", gt=0)
     current_density: float | None = Q(None, "A/m^2", "current density magnitude on the surface", gt=0)
     until_soc: float | None = Q(None, "-", "end the segment at this state of charge", ge=0, le=1)
 
@@ -216,15 +229,25 @@ class ParticleConfig(BaseConfig):
         g = self.geometry
         f = self.fracture
         if f is not None:
+            # every requirement of the damage model at once, with the overrides that meet them
+            needs = []
             if g.kind not in ("disk", "sphere"):
-                raise ValueError(f"fracture: geometry.kind = {g.kind!r} has no damage yet (allowed: disk, sphere)")
+                needs.append(("geometry.kind", "disk", f"geometry.kind = {g.kind!r} has no damage yet "
+                              "(allowed: disk, sphere)"))
             if g.degree != 1:
-                raise ValueError(f"geometry.degree = {g.degree}: damage needs P1 fields (allowed: 1)")
+                needs.append(("geometry.degree", "1", f"geometry.degree = {g.degree}: damage needs P1 fields "
+                              "(allowed: 1)"))
             if g.symmetry != "full":
-                raise ValueError("geometry.symmetry = 'reduced' with fracture: cracks may lie on the "
-                                 "symmetry planes (allowed: full)")
+                needs.append(("geometry.symmetry", "full", "geometry.symmetry = 'reduced' with fracture: "
+                              "cracks may lie on the symmetry planes (allowed: full)"))
             if self.coupling.mode != "one_way":
-                raise ValueError("coupling.mode = 'two_way' with fracture is not implemented (allowed: one_way)")
+                needs.append(("coupling.mode", "one_way", "coupling.mode = 'two_way' with fracture is not "
+                              "implemented (allowed: one_way)"))
+            if needs:
+                fix = " ".join(f"--set {key}={value}" for key, value, _ in needs)
+                plural = "s" if len(needs) > 1 else ""
+                raise ValueError(f"the fracture section needs {len(needs)} change{plural}: "
+                                 + "; ".join(why for _, _, why in needs) + f" (all at once: {fix})")
             R = g.radius if g.radius is not None else self.material.radius
             h = g.crack_path_mesh_size * R
             if f.length_scale < 2 * h * (1 - 1e-9):  # ℓ = 2h exactly is resolved
@@ -240,4 +263,34 @@ class ParticleConfig(BaseConfig):
             raise ValueError(f"geometry.symmetry = 'full' is not available for {g.kind} (allowed: reduced)")
         if g.kind == "sphere_1d" and g.refine:
             raise ValueError("geometry.refine: sphere_1d meshes are set by mesh_size (refine must be 0)")
+        return self
+
+    @model_validator(mode="after")
+    def _plausible(self):
+        """Valid but implausible values: a warning each (the run goes on)."""
+        g, m = self.geometry, self.material.resolved()
+        R = g.radius if g.radius is not None else self.material.radius
+        key = "geometry.radius" if g.radius is not None else f"the radius of material {self.material.name}"
+        radius = implausible(key, R, 1e-8, 1e-3, "m", "a particle radius", typical=self.material.radius)
+        messages = [radius]
+        strain = abs(m.Omega) * m.c_max / 3
+        if strain > 0.1:
+            messages.append(f"material {self.material.label()}: the chemical strain |Omega| c_max / 3 = "
+                            f"{strain:.3g} of a full 0 to c_max swing is beyond small strain (> 0.1): the "
+                            "linear-elastic stresses of a large state-of-charge swing are not reliable; "
+                            "running anyway")
+        # backward Euler with a consistent mass matrix keeps 0 <= c <= c_max only for steps
+        # dt >= h²/(6D) (h the node spacing); shorter steps over- and undershoot at the surface
+        spacing = g.surface_node_spacing(R)
+        dt = self.stepping.dt_max
+        if radius is None and 6 * m.D * dt < spacing**2:  # (a wrong radius says it all)
+            messages.append(f"stepping.dt_max = {dt:g} s: even the longest step diffuses only sqrt(6 D dt) = "
+                            f"{math.sqrt(6 * m.D * dt):.3g} m into the particle, less than the node spacing "
+                            f"{spacing:.3g} m of the surface elements, which cannot resolve that layer: the "
+                            "concentration over- and undershoots near the surface (c < 0 or > c_max); allow "
+                            f"steps of at least h^2/(6D) = {spacing**2 / (6 * m.D):.3g} s or refine the "
+                            "surface mesh")
+        for message in messages:
+            if message:
+                warnings.warn(message, UserWarning, stacklevel=2)
         return self

@@ -46,7 +46,23 @@ def _when(peak) -> str:
 def _title(problem) -> str:
     cfg = problem.config
     g, m = cfg.geometry, cfg.material
-    return f"{m.label()}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {cfg.coupling.mode.replace('_', '-')} coupling"
+    coupling = cfg.coupling.mode.replace("_", "-")
+    return (f"{m.label()}, R = {problem.radius * 1e6:.3g} µm, {g.kind}, {coupling} coupling, "
+            f"{_protocol(cfg.operation)}")
+
+
+def _protocol(operation) -> str:
+    """The segments as "2C extraction, then rest 600 s (× cycles)"."""
+    parts = []
+    for seg in operation.segments[:3]:
+        if seg.direction == "rest":
+            parts.append(f"rest {seg.duration:g} s")
+        elif seg.c_rate is not None:
+            parts.append(f"{seg.c_rate:g}C {seg.direction}")
+        else:
+            parts.append(f"{seg.current_density:g} A/m² {seg.direction}")
+    text = ", then ".join(parts) + (", ..." if len(operation.segments) > 3 else "")
+    return text + (f" (× {operation.cycles})" if operation.cycles > 1 else "")
 
 
 def _field_plot(problem, grid, folder: Path) -> Path:
@@ -74,7 +90,7 @@ def _damage_plot(problem, grid, path: Path) -> Path:
     grid.points[:] *= 1e6  # µm
     f = problem.config.fracture
     title = (f"Damage, {_title(problem)}\n{f.model}, {f.split.replace('_', '-')} split, "
-             f"l = {f.length_scale * 1e6:.3g} um, G_c = {f.Gc:g} J/m^2, final state")
+             f"l = {f.length_scale * 1e6:.3g} µm, G_c = {f.Gc:g} J/m^2, final state")
     view = "xy" if problem.config.geometry.kind == "disk" else "iso"
     return plotting.field_picture(grid, "damage", path, title=title, bar_title="damage d [-]",
                                   cmap="inferno_r", symmetric=False, view=view)
@@ -107,7 +123,7 @@ def _series_plot(problem, csv: Path, path: Path) -> Path:
     t = s["time"]
     scale, unit = (3600.0, "h") if t[-1] > 3 * 3600 else ((60.0, "min") if t[-1] > 180 else (1.0, "s"))
     c_max = problem.mat.c_max
-    return plotting.curves(path, t / scale, [
+    panels = [
         {"ylabel": "stress [MPa]", "lines": [
             (s["hoop_surface_max"] / 1e6, "max surface hoop stress"),
             (s["sigma1_max"] / 1e6, "max principal stress"),
@@ -116,7 +132,19 @@ def _series_plot(problem, csv: Path, path: Path) -> Path:
          "reference": [(0.0, "")]},
         {"ylabel": "state of charge [-]", "lines": [
             (s["soc"], "mean (SOC)"), (s["c_surface_mean"] / c_max, "surface c / c_max", {"ls": "--"})]},
-    ], xlabel=f"time [{unit}]", title=_title(problem))
+    ]
+    if "crack_measure" in s:  # with fracture: the crack measure, and when the crack initiated
+        disk = problem.config.geometry.kind == "disk"
+        gamma, gamma_unit = ((s["crack_measure"] * 1e6, "µm") if disk
+                             else (s["crack_measure"] * 1e12, "µm²"))
+        what = "regularised crack length" if disk else "regularised crack area"
+        panels.append({"ylabel": f"damage: Γ_ℓ [{gamma_unit}]", "lines": [(gamma, f"Γ_ℓ, {what}")]})
+        initiation = s["crack_initiation_time"][-1] if len(t) else np.nan
+        if np.isfinite(initiation):
+            for panel in panels:
+                panel["marks"] = [(initiation / scale, "")]
+            panels[-1]["marks"] = [(initiation / scale, f"crack initiation, t = {initiation:.4g} s")]
+    return plotting.curves(path, t / scale, panels, xlabel=f"time [{unit}]", title=_title(problem))
 
 
 GRIFFITH_EXPONENT = -2.5  # C_crit ∝ R^(−5/2): Griffith in the quasi-steady centre stress ∝ C R²

@@ -1,7 +1,7 @@
 """particle_fracture: lithium diffusion and diffusion-induced stress in an active particle.
 
 Unknowns: Li concentration c [mol/m³], displacement u [m] and, with a ``fracture`` section,
-damage d [-]. PHYSICS.md §1:
+damage d [-]:
 
     ∂c/∂t + ∇·J = 0,   J = −D ∇c + (D Ω c / RT) ∇σ_h          (two-way; −D ∇c one-way)
     J·n = ± i / F on the particle surface                       (galvanostatic; + extraction)
@@ -240,6 +240,7 @@ class ParticleFracture(Problem):
         op = cfg.operation
         self.schedule = Schedule(op.segments, op.cycles)
         self._pending_events: list[str] = []
+        self._warned: set[str] = set()
         self._peak: dict | None = None
         self._begin_segment(0.0)
         self._update_axial_strain()
@@ -611,7 +612,25 @@ class ParticleFracture(Problem):
                       "damage_max": self.core.damage_max(), "crack_initiation_time": self._initiation_time,
                       **self.core.stagger_quantities()})
         self._track_peak(t, q)
+        self._warn_implausible(t, q)
         return q
+
+    def _warn_implausible(self, t, q):
+        """Warn once per run when the stresses exceed E/50 (strains of several percent): valid, but
+        beyond linear elasticity and the strength of any oxide particle."""
+        import warnings
+
+        columns = ("sigma_h_max", "sigma_h_min", "hoop_surface_mean", "hoop_surface_max", "sigma1_max",
+                   "von_mises_max")
+        column = max(columns, key=lambda k: abs(q[k]))
+        limit = self.mat.E / 50
+        if abs(q[column]) > limit and "stress" not in self._warned:
+            self._warned.add("stress")
+            warnings.warn(f"{column} = {q[column] / 1e9:.3g} GPa at t = {t:.6g} s, beyond E/50 = "
+                          f"{limit / 1e9:.3g} GPa: strains of several percent, outside linear elasticity and "
+                          "above the strength of oxide particles; check material "
+                          f"{self.config.material.label()} and the current (warned once)",
+                          UserWarning, stacklevel=2)
 
     def _track_peak(self, t, q):
         """Keep the stress field at the largest surface hoop stress magnitude for the picture."""
@@ -626,6 +645,10 @@ class ParticleFracture(Problem):
         if self.core is not None:
             text += f"  Γ_ℓ {q['crack_measure']:.4g} m  d_max {q['damage_max']:.3f}"
         return text
+
+    def field_units(self):
+        stresses = (self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1)
+        return {self.c.name: "mol/m^3", self.u.name: "m", **{f.name: "Pa" for f in stresses}, "damage": "-"}
 
     def output_functions(self):
         fields = [self.c, self.u, self.sigma_h, self.hoop, self.radial, self.von_mises, self.sigma1]
