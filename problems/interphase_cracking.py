@@ -1,4 +1,4 @@
-"""Cracking of a solid electrolyte by its expanding interphase (issue 12, validation): the time to first
+"""Cracking of a solid electrolyte by its expanding interphase (validation): the time to first
 cracking of an LAGP-like section under a Li contact, swept over the growth rate and the electrolyte's
 toughness, and uniform growth against growth with a fast grain boundary under the contact.
 

@@ -1,5 +1,5 @@
 """The three measured tiers of Li | solid-electrolyte interface stability from each electrolyte's
-interphase transport set (reference/interphase.md §6): LLZO self-limited at nanometres, Li6PS5Cl
+interphase transport set (the literature's three tiers): LLZO self-limited at nanometres, Li6PS5Cl
 growing as √t (≈ 315 nm after one week, ≈ 540 nm after 400 h; Aktekin et al. 2023), LGPS consuming
 ≈ 0.7 mAh/cm² of Li in a week (≈ 20× Li6PS5Cl, ≈ 120× the LLZO baseline, which includes
 current-collector effects).

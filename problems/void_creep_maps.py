@@ -1,4 +1,4 @@
-"""Validation of void_growth, model creep_contact (issue 11, item 5): three studies on the unit cell
+"""Validation of void_growth, model creep_contact (validation): three studies on the unit cell
 of problems/void_creep_closure.yaml (plane strain, a 10 µm void every 40 µm, Roy et al. 2021 creep,
 Li | LLZO), each an ordinary run of the problem with overrides.
 
@@ -11,7 +11,7 @@ Li | LLZO), each an ordinary run of the problem with overrides.
   i.e. creep supplies the Li everywhere the current strips it; above it part of the contact is
   supply-limited (``touching`` but starved, the contact fraction through which current flows drops).
   Found by geometric bisection (``battchem.search.bisect_threshold``) and drawn against the measured
-  values of reference/plating-voids.md §4 with their verification status.
+  measured values of the literature notes with their verification status.
 
     containers/run python3 problems/void_creep_maps.py [closure current ccs] [-o out/void_creep_maps]
 
@@ -39,7 +39,7 @@ BASE = HERE / "void_creep_closure.yaml"
 QUIET = ["output.plots=false", "output.fields_every=0", "output.checkpoint_every=0"]
 MA_CM2 = 10.0  # A/m² per mA/cm²
 
-# reference/plating-voids.md §4: critical stripping currents [mA/cm²] at stack pressures [MPa]
+# literature: critical stripping currents [mA/cm²] at stack pressures [MPa]
 MEASURED = [
     (0.0, 0.1, "Krauskopf 2019, Li/LLZO, no pressure (V-review)", "o"),
     (0.0, 0.1, "Wang 2019, Li/LLZO, no pressure (V-cite, via Roy)", "s"),
