@@ -352,6 +352,9 @@ class Cell1D(Plating):
         """c = c0 e^u at the nodes, for the fields output."""
         self.concentration.x.array[:] = self.el.c0 * np.exp(self.w.x.array[self.dofs["c"]])
 
+    def field_units(self):
+        return {"concentration": "mol/m^3", "log_concentration": "-", "potential": "V", "cell_voltage": "V"}
+
     def output_functions(self):
         self.w.sub_names = ["log_concentration", "potential", "cell_voltage"]
         return [self.concentration, self.w]

@@ -240,6 +240,10 @@ class PhaseFieldPlating(Plating):
             text += f"  σh [{q['sigma_h_min'] / 1e6:+.1f}, {q['sigma_h_max'] / 1e6:+.1f}] MPa"
         return text
 
+    def field_units(self):
+        return {"order_parameter": "-", "concentration": "mol/m^3", "potential": "V", "displacement": "m",
+                "hydrostatic_stress": "Pa", "von_mises_stress": "Pa"}
+
     def output_functions(self):
         fields = [self.order_parameter, self.concentration, self.potential]
         if self.displacement is not None:

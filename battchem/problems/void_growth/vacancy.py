@@ -182,6 +182,9 @@ class Vacancy1D(VoidGrowth):
     def _update_output(self) -> None:
         self.site_fraction.x.array[:] = np.exp(self.u.x.array)
 
+    def field_units(self):
+        return {"site_fraction": "-"}
+
     def output_functions(self):
         return [self.site_fraction]
 
