@@ -178,6 +178,29 @@ class _Split:
 # Solver
 
 
+def scaled_convergence(snes, it: int, worst: float, report, xnorm: float, ynorm: float):
+    """SNES convergence decision on scaled per-field residuals: ``worst`` is the largest scaled
+    residual now, ``report.scaled`` the history of each field's (its first entries the initial
+    residuals). Converged when worst <= atol, or worst <= rtol × the largest initial one, or the
+    step is below stol × ‖x‖; NaN diverges; max_it ends the iteration."""
+    rtol, atol, stol, max_it = snes.getTolerances()
+    reason = PETSc.SNES.ConvergedReason
+    if not np.isfinite(worst):
+        return reason.DIVERGED_FNORM_NAN
+    if worst <= atol:
+        return reason.CONVERGED_FNORM_ABS
+    if it == 0:
+        return reason.ITERATING
+    initial = max(s[0] for s in report.scaled.values())
+    if worst <= rtol * initial:
+        return reason.CONVERGED_FNORM_RELATIVE
+    if ynorm <= stol * xnorm:
+        return reason.CONVERGED_SNORM_RELATIVE
+    if it >= max_it:
+        return reason.DIVERGED_MAX_IT
+    return reason.ITERATING
+
+
 class BlockSolver:
     """Solve the block system F_i(u_1 … u_N; v_i) = 0 with PETSc SNES and field splits.
 
@@ -452,23 +475,7 @@ class BlockSolver:
             total = snes.getLinearSolveIterations()
             rep.linear_iterations.append(total - sum(rep.linear_iterations))
         scaled = self._record(self.field_norms(self.b))
-        rtol, atol, stol, max_it = snes.getTolerances()
-        worst = scaled.max()
-        reason = PETSc.SNES.ConvergedReason
-        if not np.isfinite(worst):
-            return reason.DIVERGED_FNORM_NAN
-        if worst <= atol:
-            return reason.CONVERGED_FNORM_ABS
-        if it == 0:
-            return reason.ITERATING
-        initial = max(s[0] for s in rep.scaled.values())
-        if worst <= rtol * initial:
-            return reason.CONVERGED_FNORM_RELATIVE
-        if ynorm <= stol * xnorm:
-            return reason.CONVERGED_SNORM_RELATIVE
-        if it >= max_it:
-            return reason.DIVERGED_MAX_IT
-        return reason.ITERATING
+        return scaled_convergence(snes, it, float(scaled.max()), rep, xnorm, ynorm)
 
     def invalidate(self) -> None:
         """Force reassembly of J (and P) at the next solve."""

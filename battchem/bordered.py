@@ -37,7 +37,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from battchem import interrupt
-from battchem.blocks import BlockSolver, BlockSolveReport
+from battchem.blocks import BlockSolver, BlockSolveReport, scaled_convergence
 from battchem.solvers import OptionsScope, _reason_name, raise_solver_error
 
 
@@ -201,22 +201,7 @@ class BorderedSolver:
         rep.scaled["constraint"].append(g)
         rep.scales["constraint"] = self.scale
         worst = max(float(scaled.max()), g)
-        rtol, atol, stol, max_it = snes.getTolerances()
-        reason = PETSc.SNES.ConvergedReason
-        if not np.isfinite(worst):
-            return reason.DIVERGED_FNORM_NAN
-        if worst <= atol:
-            return reason.CONVERGED_FNORM_ABS
-        if it == 0:
-            return reason.ITERATING
-        initial = max(s[0] for s in rep.scaled.values())
-        if worst <= rtol * initial:
-            return reason.CONVERGED_FNORM_RELATIVE
-        if ynorm <= stol * xnorm:
-            return reason.CONVERGED_SNORM_RELATIVE
-        if it >= max_it:
-            return reason.DIVERGED_MAX_IT
-        return reason.ITERATING
+        return scaled_convergence(snes, it, worst, rep, xnorm, ynorm)
 
     # ------------------------------------------------------------------------------------
     def solve(self) -> BlockSolveReport:
