@@ -726,6 +726,14 @@ class Interphase(Problem):
             dofs["d"] = global_size(self.core.Vd)
         return {"cells": self.md.num_cells_global(), "h_min": h[0], "h_max": h[1], "dofs": dofs}
 
+    @classmethod
+    def study_plots(cls, config, rows, critical, outdir):
+        """The map of the time to first cracking (crack_map.png, crack_map.csv) of a sweep over two axes
+        whose summary has first_crack_time."""
+        from battchem.problems.interphase import plots
+
+        return plots.crack_map(config, rows, Path(outdir))
+
     def plots(self, outdir: Path):
         from battchem.problems.interphase import plots
 
