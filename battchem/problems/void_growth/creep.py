@@ -800,7 +800,9 @@ class CreepContact(VoidGrowth):
         return [self.velocity, self.pressure, self.von_mises, self.creep_rate, self.phi]
 
     def state_functions(self):
-        return {"v": self.v, "p": self.p}
+        # the touching vertices of the last move weigh the supply-limited facets' share of the Li
+        # consumed, which sets the volume the next step keeps (_conserve_volume)
+        return {"v": self.v, "p": self.p, "touching": self.touching_vertices}
 
     def state_scalars(self):
         return {"schedule": self.schedule.state(), "charge": self.charge, "t_accepted": self._t_accepted,
