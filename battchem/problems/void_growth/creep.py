@@ -796,6 +796,10 @@ class CreepContact(VoidGrowth):
         self.snapshots.append(snap)
 
     # outputs, checkpoints ----------------------------------------------------------------------
+    def field_units(self):
+        return {self.velocity.name: "m/s", self.pressure.name: "Pa", self.von_mises.name: "Pa",
+                self.creep_rate.name: "1/s", self.phi.name: "V"}
+
     def output_functions(self):
         return [self.velocity, self.pressure, self.von_mises, self.creep_rate, self.phi]
 
