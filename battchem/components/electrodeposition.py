@@ -99,7 +99,10 @@ def solver_options(n_global: int, settings: SolverConfig, fields: Sequence[str])
     (KSPSolve + PC set-up) per Newton iteration:
         56k unknowns:  BoomerAMG rtol 1e-9 22–25, 0.60–0.63 s;  GAMG rtol 1e-6 16–20, 0.31–0.35 s
         224k unknowns: BoomerAMG rtol 1e-9 22–24, 2.0 s;        GAMG rtol 1e-6 16–19, 0.98 s
-    (MUMPS: 0.59–0.72 s at 56k), with the same Newton iterations (also at dt = 0.05 s, 18 of them)
+    (MUMPS: 0.59–0.72 s at 56k; these times were taken on a shared machine at load 7–10: on idle
+    cores, with the mixed-space assembly, GAMG at rtol 1e-6 takes 16.4 iterations and 0.058 s per
+    Newton iteration at 56k, 14.0 and 0.23 s at 224k, 12.7 and 0.96 s at 892k, MUMPS 0.12, 0.65 and
+    3.9 s; benchmarks/results/plating_phase_field.txt), with the same Newton iterations (also at dt = 0.05 s, 18 of them)
     and the same tip height to 7 digits; neither count grows with the mesh. 3-D bar (22k) and 2-D
     two_way mechanics (24k): linear-solve time −32 % and −25 %. dolfinx #4229 mesh (241k): 21–29
     against 27–31 iterations, the same Newton iterations. The ordering of the splits, symmetric or
