@@ -692,6 +692,13 @@ class Interphase(Problem):
         return out
 
     # outputs --------------------------------------------------------------------------------------
+    def field_units(self):
+        stresses = (self.sigma_h, self.sigma1, self.sigma_inplane, self.sigma1_cell)
+        # φ of the resistance solve is 1 on the Li contact and 0 on the counter face: a fraction of the
+        # voltage across the slab, whatever current flows (the ASR is what is physical)
+        return {self.c.name: "mol/m^3", self.xi.name: "-", **{f.name: "Pa" for f in stresses},
+                self.phi.name: "-", self.u.name: "m", "damage": "-"}
+
     def output_functions(self):
         out = [self.c, self.xi, self.sigma_h, self.sigma1, self.sigma_inplane, self.phi, self.u,
                self.sigma1_cell]

@@ -796,11 +796,17 @@ class CreepContact(VoidGrowth):
         self.snapshots.append(snap)
 
     # outputs, checkpoints ----------------------------------------------------------------------
+    def field_units(self):
+        return {self.velocity.name: "m/s", self.pressure.name: "Pa", self.von_mises.name: "Pa",
+                self.creep_rate.name: "1/s", self.phi.name: "V"}
+
     def output_functions(self):
         return [self.velocity, self.pressure, self.von_mises, self.creep_rate, self.phi]
 
     def state_functions(self):
-        return {"v": self.v, "p": self.p}
+        # the touching vertices of the last move weigh the supply-limited facets' share of the Li
+        # consumed, which sets the volume the next step keeps (_conserve_volume)
+        return {"v": self.v, "p": self.p, "touching": self.touching_vertices}
 
     def state_scalars(self):
         return {"schedule": self.schedule.state(), "charge": self.charge, "t_accepted": self._t_accepted,
