@@ -14,8 +14,8 @@ the caller only if Π does not exceed that of the stagger iterate it started fro
 minimisation only lowers Π), and the staggered loop then checks it with one more sweep.
 
 Convergence: ‖F_u‖ over the load (the stagger's scale) and ‖F_d‖ over the residual of a unit
-damage change both below ``solver.stagger_tol`` × 1e-2 (a converged Newton state is then a
-fixed point of the sweeps to well within their tolerance).
+damage change both below ``solver.stagger_tol`` / 2; the sweep after it applies the stagger's own
+test to the Newton state.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ from battchem.blocks import BlockSolver, BlockSolveReport
 from battchem.solvers import default_options, global_size
 
 # Newton's tolerance relative to the stagger's: its answer must pass the stagger's own test in
-# the checking sweep (which measures ‖Δd‖∞ and the u-residual against stagger_tol)
-_NEWTON_TOL_FRACTION = 1e-2
+# the checking sweep (‖Δd‖∞ and the u-residual against stagger_tol). Not tighter: with the spectral
+# split Newton's scaled u-residual plateaus at 4e-5 (coarse notched plate, stagger_tol 1e-4; the
+# tension/compression switches of the split make the Jacobian jump), so 1e-2 × stagger_tol
+# failed every attempt there
+_NEWTON_TOL_FRACTION = 0.5
 
 # Newton iteration limit: the accepted solves of the notched plate took 2-5 iterations; the
 # attempts that were still iterating after 10 diverged or ran to any limit (25, 60, 300) in the

@@ -18,10 +18,11 @@ COARSE_PLATE = ROOT / "problems" / "notched_plate_tension_coarse.yaml"
 DEMO_DISK = ROOT / "problems" / "demo_particle_disk_crack.yaml"
 QUIET = ["output.plots=false", "output.fields_every=0", "output.checkpoint_every=0"]
 # anderson_newton: the default stagger switched to Newton after 10 stalled sweeps; newton_fails: the
-# same with a Newton made to fail (one iteration allowed), so every switch must fall back
+# same with a Newton made to fail (one iteration allowed towards an unreachable tolerance), so every
+# switch must fall back
 METHODS = {"anderson_newton": ["fracture.monolithic_switch=10"],
            "newton_fails": ["fracture.monolithic_switch=10",
-                            "solver.petsc_options={fracture: {snes_max_it: 1}}"]}
+                            "solver.petsc_options={fracture: {snes_max_it: 1, snes_atol: 1e-300}}"]}
 
 
 def run(source, outdir, overrides):
@@ -165,8 +166,9 @@ def test_cracking_disk_same_answer_as_plain(tmp_path_factory):
 
 def test_monolithic_switch_triggers_and_converges(small_plate):
     """The switch fires in the stalled steps after the peak and its Newton solutions are kept there
-    (measured: 3 of them, 2-5 Newton iterations each), which saves sweeps against the same stagger
-    without it (787 against 1102); the answer is the plain loop's (test above)."""
+    (measured: 3 of 15 attempts), which saves sweeps against the same stagger without it (978
+    against 1102 in all; not at the failure step: 405 against 394); the answer is the plain loop's
+    (test above)."""
     newton, anderson = small_plate["anderson_newton"][0], small_plate["anderson"][0]
     assert newton.newton_outcomes.count("converged") >= 1
     stats = newton.manifest["solvers"]["fracture"]
@@ -176,7 +178,7 @@ def test_monolithic_switch_triggers_and_converges(small_plate):
 
 
 def test_monolithic_switch_falls_back_to_the_stagger(small_plate):
-    """A Newton that fails (one iteration allowed) restores u, d and H, and the sweeps go on as
+    """A Newton that fails (one iteration allowed, tolerance 1e-300) restores u, d and H, and the sweeps go on as
     without the switch: the same accepted steps, sweeps and answer as the default stagger, exactly
     (the restored state is bitwise the one Newton started from)."""
     failing, anderson = small_plate["newton_fails"][0], small_plate["anderson"][0]
