@@ -178,9 +178,9 @@ def test_monolithic_switch_triggers_and_converges(small_plate):
 
 
 def test_monolithic_switch_falls_back_to_the_stagger(small_plate):
-    """A Newton that fails (one iteration allowed, tolerance 1e-300) restores u, d and H, and the sweeps go on as
-    without the switch: the same accepted steps, sweeps and answer as the default stagger, exactly
-    (the restored state is bitwise the one Newton started from)."""
+    """A Newton that fails (one iteration allowed, tolerance 1e-300) restores u, d and H, and the
+    sweeps go on as without the switch: the same accepted steps, sweeps and answer as the default
+    stagger, exactly (the restored state is bitwise the one Newton started from)."""
     failing, anderson = small_plate["newton_fails"][0], small_plate["anderson"][0]
     stats = failing.manifest["solvers"]["fracture"]
     assert stats["solves"] >= 1 and stats["failures"] == stats["solves"]
