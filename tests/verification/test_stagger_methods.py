@@ -164,6 +164,7 @@ def test_cracking_disk_same_answer_as_plain(tmp_path_factory):
     assert dec0 >= 0.0 and dec1 >= 0.0
 
 
+@pytest.mark.mpi
 def test_monolithic_switch_triggers_and_converges(small_plate):
     """The switch fires in the stalled steps after the peak and its Newton solutions are kept there
     (measured: 3 of 15 attempts), which saves sweeps against the same stagger without it (978
@@ -177,6 +178,7 @@ def test_monolithic_switch_triggers_and_converges(small_plate):
     assert sweeps[0] < sweeps[1]
 
 
+@pytest.mark.mpi
 def test_monolithic_switch_falls_back_to_the_stagger(small_plate):
     """A Newton that fails (one iteration allowed, tolerance 1e-300) restores u, d and H, and the
     sweeps go on as without the switch: the same accepted steps, sweeps and answer as the default
