@@ -12,7 +12,7 @@ DEMO_CRACK_INPUT ?= problems/demo_particle_disk_crack.yaml
 DEMO_CRACK_OUT ?= out/demo_crack
 export CONTAINERS_CONF := $(CURDIR)/containers/containers.conf
 
-.PHONY: help setup image sif demo test test-serial test-mpi test-all test-hpc bench bench-quick fracture-map shell clean distclean gold
+.PHONY: help setup image sif demo test test-serial test-mpi test-all test-hpc bench bench-quick fracture-map crack-map shell clean distclean gold
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
@@ -73,6 +73,11 @@ bench-quick: setup
 # 2 rank groups of 1 rank, runs kept in out/fracture_map/cases, table and map in out/fracture_map
 fracture-map: setup
 	$(RUN) mpirun -n $(NP) battchem sweep problems/particle_disk_fracture_map.yaml -o out/fracture_map --groups $(NP)
+
+# growth rate x electrolyte toughness map of the time to first cracking (problems/interphase_crack_map.yaml):
+# 9 runs of 6-10 s, table and map (crack_map.csv, crack_map.png) in out/interphase_crack_map
+crack-map: setup
+	$(RUN) mpirun -n $(NP) battchem sweep problems/interphase_crack_map.yaml -o out/interphase_crack_map --groups $(NP)
 
 shell: setup
 	$(RUN) bash

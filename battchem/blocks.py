@@ -10,6 +10,13 @@ J δu = −F with the Jacobian blocks J_ij = ∂F_i/∂u_j (``ufl.derivative``; 
 identically are left out). A single Function on a mixed space with one residual form is the same
 system with N = 1 block, split by its sub-spaces.
 
+Layout. The same fields can be assembled either way (``BlockSolver.as_mixed``, :class:`MixedLayout`):
+the fields' Functions stay what the caller reads and writes, and the solve copies them into one
+Function w on W = V_1 × … × V_N and back. The residual is then the single form
+Σ_i F_i(split(w); split(v)_i) and its Jacobian one kernel, which evaluates subexpressions shared by
+the blocks (exponentials, interpolation functions, stresses) once per quadrature point instead of
+once per non-zero block J_ij: for strongly coupled nonlinear fields the cheaper assembly.
+
 Algebra. The blocks are assembled into one monolithic (blocked AIJ) PETSc matrix, not a MatNest:
 MUMPS, the default for small problems, factorises only an assembled matrix, and PCFIELDSPLIT
 extracts the sub-matrices it needs from the index sets (``PETSc.IS``) built here, one per field
@@ -52,6 +59,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import basix.ufl
 import numpy as np
 import ufl
 from dolfinx import fem
@@ -175,6 +183,111 @@ class _Split:
 
 
 # --------------------------------------------------------------------------------------------
+# Mixed layout
+
+
+def _sub_dofs(W: fem.FunctionSpace, i: int, V: fem.FunctionSpace) -> np.ndarray:
+    """Index in W of every (local and ghost, unrolled) dof of V, where V has the element of
+    W.sub(i): the cell dofmaps of V and of W.sub(i) list the same element dofs in the same order
+    (for a blocked V, dof b·bs + j of node b is the j-th value of that node)."""
+    bs = V.dofmap.index_map_bs
+    cells_V = V.dofmap.list
+    n_cells, n_nodes = cells_V.shape
+    out = np.full((V.dofmap.index_map.size_local + V.dofmap.index_map.num_ghosts) * bs, -1, dtype=np.int32)
+    unrolled = (cells_V[:, :, None] * bs + np.arange(bs)).reshape(n_cells, -1)
+    out[unrolled.ravel()] = W.sub(i).dofmap.list.reshape(n_cells, -1).ravel()
+    if (out < 0).any():
+        raise RuntimeError(f"field {i}: dofs not reached by any cell")
+    return out
+
+
+class MixedLayout:
+    """Fields u_1 … u_N (Functions on one mesh, residuals F_i tested in their own spaces) as one
+    Function w on W = V_1 × … × V_N with the residual F = Σ_i F_i(u → split(w); v_i → split(v)_i).
+
+    ``maps[i]`` is the index in W of each dof of V_i; :meth:`gather` copies the fields into w,
+    :meth:`scatter` back. Dirichlet conditions on V_i (or on a sub-space of it) become conditions on
+    W.sub(i) (the same sub-space path) with the same value object (:meth:`condition`), so a
+    Constant changed later acts on both. Forms of the fields (e.g. a constraint functional) are
+    written on w with :meth:`on_mixed`."""
+
+    def __init__(self, fields: Sequence[Field], bcs: Sequence[fem.DirichletBC] = ()):
+        spaces = [f.u.function_space for f in fields]
+        msh = spaces[0].mesh
+        if any(V.mesh is not msh for V in spaces):
+            raise ValueError("a mixed layout needs every field on the same mesh")
+        self.fields = list(fields)
+        self.W = W = fem.functionspace(msh, basix.ufl.mixed_element([V.ufl_element() for V in spaces]))
+        self.w = fem.Function(W, name="_".join(f.name for f in fields))
+        self.maps = [_sub_dofs(W, i, V) for i, V in enumerate(spaces)]
+        unknowns, tests = ufl.split(self.w), ufl.TestFunctions(W)
+        self.substitution = {f.u: unknowns[i] for i, f in enumerate(fields)}
+        parts = []
+        for i, f in enumerate(fields):
+            (test,) = f.F.arguments()
+            parts.append(ufl.replace(f.F, {**self.substitution, test: tests[i]}))
+        self.F = sum(parts[1:], parts[0])
+        self._conditions = {id(bc): self.condition(bc) for bc in bcs}
+        self.bcs = []
+        for c in self._conditions.values():
+            self.bcs.extend(c if isinstance(c, list) else [c])
+
+    def on_mixed(self, form):
+        """``form`` (or expression) of the fields, written on w."""
+        return ufl.replace(form, self.substitution)
+
+    def condition(self, bc: fem.DirichletBC) -> fem.DirichletBC | list[fem.DirichletBC]:
+        """The condition ``bc`` (on a field's space or a sub-space of it, constant value) on W. A
+        vector-valued Constant on a blocked field becomes one condition per component (a list),
+        each with a copy of that component's value (W's sub-spaces are not blocked)."""
+        if id(bc) in getattr(self, "_conditions", {}):
+            return self._conditions[id(bc)]
+        for i, f in enumerate(self.fields):
+            V = f.u.function_space
+            if V._cpp_object.contains(bc.function_space):
+                break
+        else:
+            raise ValueError("a Dirichlet condition on none of the fields' spaces")
+        target = self.W.sub(i)
+        for component in bc.function_space.component()[len(V._cpp_object.component()):]:
+            target = target.sub(component)
+        dofs, _ = bc.dof_indices()
+        value = bc.g
+        if not isinstance(value, fem.Constant) and type(value).__name__.startswith("Function"):
+            raise NotImplementedError("a mixed layout takes Dirichlet conditions with constant values")
+        if np.size(value.value) > 1:
+            bs = np.size(value.value)
+            out = []
+            for j, vj in enumerate(np.ravel(value.value)):
+                component = dofs[dofs % bs == j]
+                out.append(fem.dirichletbc(PETSc.ScalarType(vj), self.maps[i][component].astype(np.int32),
+                                           target.sub(j)))
+            return out
+        cpp = type(bc._cpp_object)(value, self.maps[i][dofs].astype(np.int32), target._cpp_object)
+        return fem.DirichletBC(cpp)
+
+    def owned(self, i: int) -> np.ndarray:
+        """W's (local) index of each owned dof of field i."""
+        V = self.fields[i].u.function_space
+        n = V.dofmap.index_map.size_local * V.dofmap.index_map_bs
+        rows = self.maps[i][:n]
+        n_w = self.W.dofmap.index_map.size_local * self.W.dofmap.index_map_bs
+        if rows.size and rows.max() >= n_w:
+            raise RuntimeError(f"field {self.fields[i].name}: an owned dof is a ghost of the mixed space")
+        return rows.astype(PETSc.IntType)
+
+    def gather(self) -> None:
+        """w ← (u_1, …, u_N) (local and ghost entries)."""
+        for f, m in zip(self.fields, self.maps, strict=True):
+            self.w.x.array[m] = f.u.x.array
+
+    def scatter(self) -> None:
+        """(u_1, …, u_N) ← w."""
+        for f, m in zip(self.fields, self.maps, strict=True):
+            f.u.x.array[:] = self.w.x.array[m]
+
+
+# --------------------------------------------------------------------------------------------
 # Solver
 
 
@@ -247,6 +360,7 @@ class BlockSolver:
         self.linear = linear
         self._jacobian_key = jacobian_key
         self._assembled_key: object = _UNSET
+        self.layout: MixedLayout | None = None  # set by as_mixed
         spaces = [u.function_space for u in self.functions]
         names = [f.name for f in blocks]
 
@@ -354,6 +468,20 @@ class BlockSolver:
         pre = None if preconditioner is None else {("w", "w"): preconditioner}
         return cls([Field("w", w, F)], bcs, near_nullspace=near_nullspace, preconditioner=pre,
                    _splits=splits, **kwargs)
+
+    @classmethod
+    def as_mixed(cls, fields: Sequence[Field | tuple], bcs: Sequence[fem.DirichletBC] = (), *,
+                 near_nullspace: Mapping[str, PETSc.NullSpace] | None = None, **kwargs) -> BlockSolver:
+        """The block system of ``fields`` (as for the constructor: Functions, residuals, conditions
+        on their spaces, near-nullspaces in their numbering) assembled on one mixed space
+        (:class:`MixedLayout`); :meth:`solve` reads and writes the fields' Functions, the splits are
+        named after the fields. ``jacobian`` and ``preconditioner`` blocks are not available."""
+        layout = MixedLayout([f if isinstance(f, Field) else Field(*f) for f in fields], bcs)
+        splits = [(f.name, layout.owned(i)) for i, f in enumerate(layout.fields)]
+        solver = cls([Field("w", layout.w, layout.F)], layout.bcs, near_nullspace=near_nullspace,
+                     _splits=splits, **kwargs)
+        solver.layout = layout
+        return solver
 
     # helpers ------------------------------------------------------------------------------
     def _make_splits(self, names: Sequence[str],
@@ -513,6 +641,8 @@ class BlockSolver:
         self._report = rep = BlockSolveReport(False)
         for name in self.names:
             rep.residuals[name], rep.scaled[name] = [], []
+        if self.layout is not None:
+            self.layout.gather()
         for u in self.functions:
             u.x.petsc_vec.stateIncrease()
         self._from_functions(self.x)
@@ -531,6 +661,8 @@ class BlockSolver:
             self._residual(self.snes, self.x, self.b)
             self._record(self.field_norms(self.b))
         self._to_functions(self.x)
+        if self.layout is not None:
+            self.layout.scatter()
         converged = reason > 0 and ksp_reason >= 0
         if converged:
             converged = all(np.isfinite(s[-1]) for s in rep.scaled.values())

@@ -63,14 +63,21 @@ class BorderedSolver:
         self.target = float(target)
         self.scale = float(scale)
         self.comm = comm = inner.comm
+        layout = inner.layout
+        if layout is not None:  # a block system assembled on one mixed space: λ's dofs and G on w
+            bc = layout.condition(bc)
+            constraint = layout.on_mixed(constraint)
         self._G = fem.form(constraint)
         # c = ∂G/∂x, one linear form per field
         self._dG = fem.form([_nonempty(ufl.derivative(constraint, f.u, ufl.TestFunction(f.u.function_space)),
                                        f.u.function_space) for f in inner.fields])
         # b = ∂F/∂λ: residuals differentiated in the direction of the indicator of the dofs of bc
-        k = inner.names.index(field) if inner.splits[0].order is None else None
-        if k is None:
-            raise ValueError("BorderedSolver needs a block (not mixed-space) system")
+        if layout is not None:
+            k = 0
+        elif inner.splits[0].order is None:
+            k = inner.names.index(field)
+        else:
+            raise ValueError("BorderedSolver needs a block system (or BlockSolver.as_mixed), not a mixed space")
         target_field = inner.fields[k]
         indicator = fem.Function(target_field.u.function_space, name="bordered_indicator")
         self._dofs = bc.dof_indices()[0]
@@ -213,6 +220,8 @@ class BorderedSolver:
         for name in inner.names + ["constraint"]:
             rep.residuals[name], rep.scaled[name] = [], []
         self._report = inner._report = rep
+        if inner.layout is not None:
+            inner.layout.gather()
         for u in inner.functions:
             u.x.petsc_vec.stateIncrease()
         inner._from_functions(self._x)
@@ -231,6 +240,8 @@ class BorderedSolver:
         lam = self._split(self.X)
         self.parameter.value = lam
         inner._to_functions(self._x)
+        if inner.layout is not None:
+            inner.layout.scatter()
         reason = self.snes.getConvergedReason()
         converged = failure is None and reason > 0 and all(np.isfinite(s[-1]) for s in rep.scaled.values()
                                                            if s)

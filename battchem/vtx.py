@@ -27,8 +27,8 @@ _VTK_CELLS = {3: ("interval", 1), 68: ("interval", 1), 5: ("triangle", 2), 69: (
               9: ("quadrilateral", 2), 70: ("quadrilateral", 2), 10: ("tetrahedron", 3),
               71: ("tetrahedron", 3), 12: ("hexahedron", 3), 72: ("hexahedron", 3)}
 # VTX bookkeeping arrays, not functions
-_NOT_FIELDS = {"NumberOfEntities", "NumberOfNodes", "connectivity", "geometry", "types", "step",
-               "vtkGhostType", "vtkOriginalPointIds"}
+_NOT_FIELDS = {"NumberOfCells", "NumberOfEntities", "NumberOfNodes", "connectivity", "geometry", "types",
+               "step", "vtkGhostType", "vtkOriginalPointIds"}
 
 
 def _nodes_per_cell(cell: str, degree: int) -> int:

@@ -99,7 +99,10 @@ def solver_options(n_global: int, settings: SolverConfig, fields: Sequence[str])
     (KSPSolve + PC set-up) per Newton iteration:
         56k unknowns:  BoomerAMG rtol 1e-9 22–25, 0.60–0.63 s;  GAMG rtol 1e-6 16–20, 0.31–0.35 s
         224k unknowns: BoomerAMG rtol 1e-9 22–24, 2.0 s;        GAMG rtol 1e-6 16–19, 0.98 s
-    (MUMPS: 0.59–0.72 s at 56k), with the same Newton iterations (also at dt = 0.05 s, 18 of them)
+    (MUMPS: 0.59–0.72 s at 56k; these times were taken on a shared machine at load 7–10: on idle
+    cores, with the mixed-space assembly, GAMG at rtol 1e-6 takes 16.4 iterations and 0.058 s per
+    Newton iteration at 56k, 14.0 and 0.23 s at 224k, 12.7 and 0.96 s at 892k, MUMPS 0.12, 0.65 and
+    3.9 s; benchmarks/results/plating_phase_field.txt), with the same Newton iterations (also at dt = 0.05 s, 18 of them)
     and the same tip height to 7 digits; neither count grows with the mesh. 3-D bar (22k) and 2-D
     two_way mechanics (24k): linear-solve time −32 % and −25 %. dolfinx #4229 mesh (241k): 21–29
     against 27–31 iterations, the same Newton iterations. The ordering of the splits, symmetric or
@@ -152,6 +155,11 @@ class Electrodeposition:
     bdf_order : 1 (backward Euler) or 2. noise_seed : seed of the Langevin noise (required when
         params.noise_amplitude > 0). quadrature_degree : of every cell integral.
     growth_direction : the direction of the tip height (default +x, away from the electrode).
+    layout : ``mixed`` (default) assembles the coupled residual as one form on the mixed space of the
+        fields (``BlockSolver.as_mixed``): one Jacobian kernel evaluates e^{ln c̃}, h(ξ), the
+        Butler–Volmer exponentials and the stress once per quadrature point, where ``blocks``
+        compiles one kernel per non-zero block and repeats them in each (the same system, splits
+        and answer; see benchmarks/plating_compare.py for the assembly times).
     """
 
     def __init__(self, msh: dmesh.Mesh, params: ed.Parameters, settings: SolverConfig, *,
@@ -160,7 +168,8 @@ class Electrodeposition:
                  mechanics: Literal["none", "one_way", "two_way"] = "none",
                  displacement_bcs: Sequence[tuple[np.ndarray, int | None]] = (),
                  pressure_facets: np.ndarray | None = None, bdf_order: int = 1, noise_seed: int | None = None,
-                 quadrature_degree: int = 4, growth_direction: Sequence[float] = (1.0, 0.0, 0.0)):
+                 quadrature_degree: int = 4, growth_direction: Sequence[float] = (1.0, 0.0, 0.0),
+                 layout: Literal["mixed", "blocks"] = "mixed"):
         if mechanics not in MECHANICS:
             raise ValueError(f"mechanics {mechanics!r} (allowed: {', '.join(MECHANICS)})")
         if control not in CONTROLS:
@@ -169,7 +178,9 @@ class Electrodeposition:
         self.params = params
         self.scales = s = scales or ed.Scales.for_parameters(params)
         self.groups = ed.nondimensionalise(params, s)
-        self.settings, self.control, self.mechanics = settings, control, mechanics
+        if layout not in ("mixed", "blocks"):
+            raise ValueError(f"layout {layout!r} (allowed: mixed, blocks)")
+        self.settings, self.control, self.mechanics, self.layout = settings, control, mechanics, layout
         self.gdim = gdim = msh.geometry.dim
         self.tdim = tdim = msh.topology.dim
         self.growth_direction = tuple(growth_direction)[:gdim]
@@ -390,9 +401,10 @@ class Electrodeposition:
         return out
 
     def _make_solver(self):
-        block = BlockSolver(self._fields, self._block_bcs, prefix="electrodeposition_",
-                            options=self._block_options, near_nullspace=self._near or None,
-                            scales=self._residual_scales())
+        make = BlockSolver.as_mixed if self.layout == "mixed" else BlockSolver
+        block = make(self._fields, self._block_bcs, prefix="electrodeposition_",
+                     options=self._block_options, near_nullspace=self._near or None,
+                     scales=self._residual_scales())
         if self.control == "voltage":
             return block
         # galvanostatic: V is the unknown λ of a bordered system closed by "Faradaic current density

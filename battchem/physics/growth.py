@@ -115,9 +115,18 @@ def series_conductivity(h, pristine, transformed):
     return 1 / ((1 - h) / pristine + h / transformed)
 
 
-def cracked_conductivity(kappa, d, residual):
-    """κ(d) = κ ((1 − d)² + κ_r): cracks (d → 1) block ionic transport down to a residual κ_r κ."""
-    return kappa * ((1 - d) ** 2 + residual)
+def crack_resistivity(d, residual, cracked):
+    """1/g(d), the factor damage puts on the resistivity 1/κ: g = κ_r where d ≥ d_c (the crack) and
+    g = (1 − d)² + κ_r below.
+
+    A crack in a solid electrolyte is a gap that ions cross only through what bridges it (the residual
+    κ_r of the cracked band). The smooth law g = (1 − d)² + κ_r reaches κ_r only where d = 1: across
+    the crack profile d = exp(−|x|/ℓ) it adds ∫ dx/g ≈ π ℓ/√κ_r (∝ κ_r^(−1/2), from the cusp alone),
+    and a computed crack whose d stays at 0.9–0.99 along parts of its path conducts (1 − d)² there
+    whatever κ_r is. With the threshold the whole cracked band d ≥ d_c (2ℓ ln(1/d_c) wide across that
+    profile) conducts κ_r κ, and a crack crossing the current path adds that width/(κ_r κ), as a gap
+    of the band's width bridged by a conductor κ_r κ would; it blocks completely as κ_r → 0."""
+    return 1 / ufl.conditional(ufl.ge(d, cracked), residual, (1 - d) ** 2 + residual)
 
 
 def conduction_residual(phi, psi, kappa, weight, dx):

@@ -24,7 +24,7 @@ from battchem.config import SolverConfig
 pytestmark = pytest.mark.mpi
 
 
-def build(comm, target: float, settings: SolverConfig):
+def build(comm, target: float, settings: SolverConfig, layout: str = "blocks"):
     msh = mesh.create_unit_square(comm, 12, 4)
     Vu, Vv = (fem.functionspace(msh, ("Lagrange", 1)) for _ in range(2))
     u, v = fem.Function(Vu, name="u"), fem.Function(Vv, name="v")
@@ -42,17 +42,19 @@ def build(comm, target: float, settings: SolverConfig):
             for facets in (left, right)]
     options = reaction_diffusion_potential(2 * Vu.dofmap.index_map.size_global, settings, ("u", "v"))
     options.update({"snes_rtol": 1e-12, "snes_atol": 1e-13, "ksp_rtol": 1e-12})
-    inner = BlockSolver([Field("u", u, Fu), Field("v", v, Fv)], bcs, prefix="bordered_test_", options=options)
+    make = BlockSolver.as_mixed if layout == "mixed" else BlockSolver
+    inner = make([Field("u", u, Fu), Field("v", v, Fv)], bcs, prefix=f"bordered_test_{layout}_", options=options)
     G = -k * u.dx(0) * ufl.dx(metadata={"quadrature_degree": 4})
     solver = BorderedSolver(inner, "u", bc_lam, lam, G, target, scale=1.0, prefix="bordered_test_outer_")
     return solver, u, v, lam
 
 
+@pytest.mark.parametrize("layout", ["blocks", "mixed"])
 @pytest.mark.parametrize("linear_solver", ["direct", "iterative"])
-def test_flux_controlled_dirichlet_value(linear_solver):
+def test_flux_controlled_dirichlet_value(linear_solver, layout):
     target = 2.0
     exact = brentq(lambda s: s + s**3 / 3 - target, 0.0, 2.0, xtol=1e-15)
-    solver, u, v, lam = build(MPI.COMM_WORLD, target, SolverConfig(linear_solver=linear_solver))
+    solver, u, v, lam = build(MPI.COMM_WORLD, target, SolverConfig(linear_solver=linear_solver), layout)
     report = solver.solve()
     assert report.converged, report.reason
     # Newton on an exact Jacobian from λ = 0, u = 0: quadratic convergence (measured 6 iterations)

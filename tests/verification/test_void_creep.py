@@ -109,6 +109,44 @@ def test_restart_gives_the_uninterrupted_series(tmp_path):
         assert np.allclose(rest.series[name], reference, rtol=1e-6, atol=1e-9 * np.abs(reference).max()), name
 
 
+def test_restart_with_supply_limited_contact_gives_the_uninterrupted_series(tmp_path):
+    """Stripping under 0.05 MPa at 1, 3 and 10 mA/cm² (20 s each): from the first step on most of the
+    touching interface is supply-limited (contact fraction carrying current 0.684 against 0.700
+    touching, 0.15 of the cell in full contact), and the fraction carrying current falls at each rise
+    of the current (0.684, 0.682, 0.671; it is flat at a constant current, see docs/void_growth.md);
+    the Li is remeshed once at 10 mA/cm². Interrupted at step 15 (3 mA/cm², between two falls) and
+    restarted, the run must give the uninterrupted series: the checkpoint holds the geometry, the
+    active set, v, p, the supply-limited fractions χ and the touching vertices of the last move,
+    which weigh the Li consumed there (without them the void volume was off by 4.8e-3 from the first
+    restarted step on, and the steps, the remesh and the contact fraction drifted after it).
+    Measured: equal to rounding (2e-12 relative in the largest von Mises stress, 0 elsewhere); the
+    bound 1e-9 is far below that 4.8e-3 and above the digits series.csv keeps."""
+    data = {**CELL, "operation": {"stack_pressure": 5e4, "segments": [
+        {"control": "current", "current_density": j, "duration": 20.0} for j in (10.0, 30.0, 100.0)]},
+        "stepping": {"dt_max": 2.0}}
+    full = run(tmp_path, "full", data=data)
+    part = battchem.run(data, tmp_path / "part", ["stepping.max_steps=15"], quiet=True)
+    assert part.status == "interrupted"
+    s = part.series
+    assert s["contact_fraction"][-1] < s["touching_fraction"][-1] - 0.01  # supply-limited at the checkpoint
+    rest = battchem.run(data, tmp_path / "part", quiet=True, restart=True)
+    assert rest.status == "completed" and len(rest.series["step"]) == len(full.series["step"])
+    f = full.series
+    after = f["contact_fraction"][len(s["step"]):]
+    assert after.min() < s["contact_fraction"][-1] - 0.005  # it fell after the checkpoint (to 0.671)
+    assert f["remeshes"][-1] >= 1 and s["remeshes"][-1] == 0  # the remesh comes after the restart
+    for name in full.series:
+        reference = f[name]
+        assert np.allclose(rest.series[name], reference, rtol=1e-9, atol=1e-9 * np.abs(reference).max()), name
+    # Li consumed = charge × V_m/F also with supply-limited contact and rising currents: measured
+    # −2e-4 (each step's volume catches up with the rate at its end, and the supply-limited facets
+    # count whole; before, −7.8 %: a step's worth of the new rate lost at each rise of the current
+    # and at each newly supply-limited facet, half of the facets next to the contact missed); bound
+    # 1 % (the issue's)
+    expected = f["stripped_charge"][-1] * 10e-6 * 1.30e-5 / FARADAY  # per m of depth, 10 µm half cell
+    assert f["consumed_volume"][-1] == pytest.approx(expected, rel=0.01, abs=0)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"voids": {"size": 30e-6}}, "leaves no contact"),
     ({"voids": {"height": 0.5e-6}}, "at least 2 elements"),

@@ -226,8 +226,8 @@ class InterphaseFracture(FractureInput):
                                     le=1)
     initiation_damage: float = Q(0.9, "-", "the electrolyte counts as cracked when max d reaches this (time "
                                  "of first cracking)", gt=0, lt=1)
-    crack_conductivity: float = Q(1e-4, "-", "κ of fully cracked material / κ of intact (κ ((1-d)² + this))",
-                                  gt=0, le=1)
+    crack_conductivity: float = Q(1e-4, "-", "κ of cracked material (d ≥ initiation_damage) / κ of intact; "
+                                  "below that κ ((1 − d)² + this)", gt=0, le=1)
     stop_at_initiation: bool = Q(False, "-", "end the run (completed) at the first cracking")
 
 

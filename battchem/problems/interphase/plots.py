@@ -129,3 +129,75 @@ def field_panels(problem, grid, path: Path) -> Path:
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return Path(path)
+
+
+CRACK_TIME = "first_crack_time"
+
+
+def crack_map(config, rows: list[dict], outdir: Path) -> list[Path]:
+    """The map of the time to first cracking of a sweep over two axes (a grid key, and a second grid key
+    or the zipped keys together, e.g. K_IC × growth rate) whose summary has first_crack_time:
+    crack_map.csv (per case the axis values, the time to first cracking, NaN when the electrolyte did
+    not crack, the mean thickness then, the run's status) and crack_map.png (the map, log colours)."""
+    s = config.sweep
+    y_keys = list(s.grid)[:1]
+    x_keys = list(s.grid)[1:] if len(s.grid) == 2 else list(s.zip)
+    if (CRACK_TIME not in s.summary or config.fracture is None or len(s.grid) + bool(s.zip) != 2
+            or not y_keys or not x_keys):
+        return []
+    ys = list(s.grid[y_keys[0]])
+    xs = list(zip(*(s.grid[k] if k in s.grid else s.zip[k] for k in x_keys), strict=True))
+    t_map = np.full((len(ys), len(xs)), np.nan)
+    delta = np.full_like(t_map, np.nan)
+    status = np.full(t_map.shape, "missing", dtype=object)
+    for r in rows:
+        i, j = ys.index(r[y_keys[0]]), xs.index(tuple(r[k] for k in x_keys))
+        t, thickness = r.get(CRACK_TIME), r.get("thickness_mean")
+        t_map[i, j] = t if isinstance(t, (int, float)) else np.nan
+        delta[i, j] = thickness if isinstance(thickness, (int, float)) else np.nan
+        status[i, j] = r.get("status", "")
+    duration = sum(seg.duration or 0.0 for seg in config.operation.segments)
+    lines = [f"# time to first cracking (max d >= {config.fracture.initiation_damage:g}); nan: no crack "
+             f"within the run ({duration:g} s); thickness_mean at the first cracking (else at the end)",
+             ",".join([*y_keys, *x_keys, "first_crack_time [s]", "thickness_mean [m]", "status"])]
+    for i, y in enumerate(ys):
+        for j, x in enumerate(xs):
+            lines.append(",".join([f"{y:.6g}", *(f"{v:.6g}" for v in x), f"{t_map[i, j]:.6g}",
+                                   f"{delta[i, j]:.6g}", str(status[i, j])]))
+    outdir = Path(outdir)
+    table = outdir / "crack_map.csv"
+    table.write_text("\n".join(lines) + "\n")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    minutes = t_map / 60
+    finite = minutes[np.isfinite(minutes)]
+    norm = LogNorm(vmin=finite.min(), vmax=max(finite.max(), duration / 60)) if finite.size else None
+    fig, ax = plt.subplots(figsize=(6.8, 4.6))
+    image = ax.imshow(minutes, origin="lower", cmap="viridis_r", norm=norm, aspect="auto")
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if np.isfinite(minutes[i, j]):
+                text = f"{minutes[i, j]:.3g} min\nδ {delta[i, j] * 1e6:.3g} µm"
+            else:
+                done = status[i, j] == "completed"
+                text = f"no crack\nin {duration / 3600:.3g} h" if done else str(status[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    bbox={"facecolor": "w", "alpha": 0.7, "edgecolor": "none"})
+    labels = ["\n".join(f"{k.split('.')[-1]} {v:.3g}" for k, v in zip(x_keys, x, strict=True)) for x in xs]
+    ax.set_xticks(range(len(xs)), labels, fontsize=8)
+    ax.set_yticks(range(len(ys)), [f"{y:.3g}" for y in ys])
+    ax.set_xlabel(" and ".join(x_keys))
+    ax.set_ylabel(y_keys[0])
+    if norm is not None:
+        fig.colorbar(image, ax=ax, label="time to first cracking [min]")
+    ax.set_title(f"{config.title}"[:90], fontsize=9)
+    fig.tight_layout()
+    picture = outdir / "crack_map.png"
+    fig.savefig(picture, dpi=130)
+    plt.close(fig)
+    return [table, picture]

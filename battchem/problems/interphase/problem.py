@@ -14,8 +14,9 @@ J2 creep/viscoplastic strain of the interphase (``battchem.physics.viscoplastici
 internal variable); the electrolyte's damage d by the phase-field core
 (``battchem.components.fracture``) with G_c(ξ) = G_c (1 + (r − 1) h(ξ)), G_c = K_IC² (1 − ν²)/E;
 and, after each step, the ionic potential φ of ∇·(κ(ξ, d) ∇φ) = 0 between the Li contact (φ = 1)
-and the far face (φ = 0), κ = κ(ξ) ((1 − d)² + κ_r), which gives the slab's area-specific
-resistance ASR = A_contact / ∫ κ |∇φ|².
+and the far face (φ = 0), κ = κ(ξ) g(d) with g = κ_r in the cracked band d ≥ d_c (the
+initiation damage) and (1 − d)² + κ_r below (``growth.crack_resistivity``, its cell mean), which gives
+the slab's area-specific resistance ASR = A_contact / ∫ κ |∇φ|².
 
 Per step: (c, ξ) by one SNES (BDF), then u ⇄ d (the core's alternate minimisation); with stress
 feedback (V_r ≠ 0) the two are swept until ξ stops changing (``solver.stagger_tol``).
@@ -182,8 +183,22 @@ class Interphase(Problem):
         self.phi = fem.Function(V, name="ionic_potential")
         kappa = growth.series_conductivity(growth.transformed_fraction(self.xi), constant(el.kappa),
                                            constant(ip.kappa))
+        self.crack_resistivity = None
         if self.core is not None:
-            kappa = growth.cracked_conductivity(kappa, self.core.d, constant(cfg.fracture.crack_conductivity))
+            # the cell mean of the crack's factor on 1/κ (high-degree rule: the factor jumps where d
+            # crosses initiation_damage), so each element carries its own series ∫ dx/κ across the crack;
+            # at its centre alone an element next to a crack's centre line (d = 1 at a node, ≈ 0.6 at the
+            # next) would be taken uncracked. Computed directly (an L2 projection onto DG0 started from the
+            # last step's values diverges when a cell's value jumps by 1/κ_r)
+            DG0 = fem.functionspace(msh, ("DG", 0))
+            self.crack_resistivity = fem.Function(DG0, name="crack_resistivity")
+            f, q = cfg.fracture, ufl.TestFunction(DG0)
+            dx_8 = md.dx()(metadata={"quadrature_degree": 8})
+            factor = growth.crack_resistivity(self.core.d, constant(f.crack_conductivity),
+                                              constant(f.initiation_damage))
+            self._crack_form = fem.form(factor * q * w * dx_8)
+            self._cell_volume = fem.assemble_vector(fem.form(q * w * dx_8)).array.copy()
+            kappa = kappa / self.crack_resistivity
         psi = ufl.TestFunction(V)
         # one point per cell: with the series rule 1/κ is linear in ξ, so κ at the cell's centre makes each
         # element's 1-D resistance the exact ∫ dx/κ of its linear ξ (higher rules average κ instead of 1/κ,
@@ -584,6 +599,11 @@ class Interphase(Problem):
     # resistance and quantities --------------------------------------------------------------------
     def solve_resistance(self):
         """φ of ∇·(κ ∇φ) = 0 with φ = 1 on the Li contact and 0 on the far face."""
+        if self.crack_resistivity is not None:
+            n = self.crack_resistivity.function_space.dofmap.index_map.size_local
+            mean = fem.assemble_vector(self._crack_form).array[:n] / self._cell_volume[:n]
+            self.crack_resistivity.x.array[:n] = mean
+            self.crack_resistivity.x.scatter_forward()
         report = self.conduction.solve()
         if not report.converged:
             raise RuntimeError(f"resistance solve failed ({report.reason})")
@@ -672,6 +692,13 @@ class Interphase(Problem):
         return out
 
     # outputs --------------------------------------------------------------------------------------
+    def field_units(self):
+        stresses = (self.sigma_h, self.sigma1, self.sigma_inplane, self.sigma1_cell)
+        # φ of the resistance solve is 1 on the Li contact and 0 on the counter face: a fraction of the
+        # voltage across the slab, whatever current flows (the ASR is what is physical)
+        return {self.c.name: "mol/m^3", self.xi.name: "-", **{f.name: "Pa" for f in stresses},
+                self.phi.name: "-", self.u.name: "m", "damage": "-"}
+
     def output_functions(self):
         out = [self.c, self.xi, self.sigma_h, self.sigma1, self.sigma_inplane, self.phi, self.u,
                self.sigma1_cell]
@@ -725,6 +752,14 @@ class Interphase(Problem):
         if self.core is not None:
             dofs["d"] = global_size(self.core.Vd)
         return {"cells": self.md.num_cells_global(), "h_min": h[0], "h_max": h[1], "dofs": dofs}
+
+    @classmethod
+    def study_plots(cls, config, rows, critical, outdir):
+        """The map of the time to first cracking (crack_map.png, crack_map.csv) of a sweep over two axes
+        whose summary has first_crack_time."""
+        from battchem.problems.interphase import plots
+
+        return plots.crack_map(config, rows, Path(outdir))
 
     def plots(self, outdir: Path):
         from battchem.problems.interphase import plots

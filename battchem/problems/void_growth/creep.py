@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import ufl
 from dolfinx import fem, la
+from dolfinx import mesh as dmesh
 from mpi4py import MPI
 from petsc4py import PETSc
 
@@ -111,6 +112,8 @@ class CreepContact(VoidGrowth):
                   "alpha_a": self.itf.alpha_a, "alpha_c": self.itf.alpha_c}
         self._li_volume0: float | None = None
         self.charge = 0.0  # ∫ j_app dt [C/m²]
+        self._volume_lag = 0.0  # Li the last move did not remove (its rate changed over the step)
+        self._rate_moved = 0.0  # the consumption rate the last move used
         self._t_accepted = 0.0
         self.remeshes, self.openings, self.closings = 0, 0, 0
         self.stop: str | None = None
@@ -291,6 +294,8 @@ class CreepContact(VoidGrowth):
         self._limited, self._limited_chi = np.zeros(0, np.int32), np.zeros(0)
         self._vy = self.v[1]
         self.touching_vertices = fem.Function(Q, name="touching")  # 1 at touching free vertices (P1)
+        # 1 on the cells of touching free facets (a boundary facet has one cell): their consumption
+        self.limited_cells = fem.Function(fem.functionspace(msh, ("DG", 0)), name="limited_cells")
         V1, self._v1_map = V.sub(1).collapse()
         self.vy_contact = fem.Function(V1)
         self.Wm = Wm = moving.coordinate_space(msh)
@@ -389,8 +394,8 @@ class CreepContact(VoidGrowth):
                            "void": fem.form(-y * n[1] * cs.weight * md.ds("free")),  # ∫ y dA of the voids
                            "free": fem.form(cs.weight * md.ds("free")),
                            "consumption": fem.form(-v[1] * cs.weight * md.ds("contact")
-                                                   - tau * ufl.min_value(v[1],
-                                                                         0) * cs.weight * md.ds("free"))}
+                                                   - self.limited_cells * ufl.min_value(v[1], 0)
+                                                   * cs.weight * md.ds("free"))}
 
     # the state of a geometry: φ, v, p and the active set -------------------------------------
     def _solve_state(self, dt: float | None = None) -> SolveReport:
@@ -472,6 +477,24 @@ class CreepContact(VoidGrowth):
         self._limited_chi = np.array([self._chi_of.get(int(f), 0.0) for f in self._limited])
         self._chi_of = dict(zip(self._limited.tolist(), self._limited_chi.tolist()))
 
+    def _mark_touching(self) -> np.ndarray:
+        """The touching free (supply-limited) facets of the current state and their vertices, marked
+        1 in ``touching_vertices`` (which weighs their share of the consumed Li); returns the
+        vertices."""
+        self._update_limited()
+        md = self.md
+        touching = vertex_marker(md, self._limited) & ~vertex_marker(md, self.contact.facets("contact"))
+        vertices = np.flatnonzero(touching).astype(np.int32)
+        self.touching_vertices.x.array[:] = 0.0
+        self.touching_vertices.x.array[fem.locate_dofs_topological(self.Q, 0, vertices)] = 1.0
+        tdim = md.mesh.topology.dim
+        md.mesh.topology.create_connectivity(tdim - 1, tdim)
+        cells = dmesh.compute_incident_entities(md.mesh.topology, self._limited.astype(np.int32), tdim - 1, tdim)
+        self.limited_cells.x.array[:] = 0.0
+        self.limited_cells.x.array[self.limited_cells.function_space.dofmap.list[cells, 0]] = 1.0
+        self.limited_cells.x.scatter_forward()
+        return vertices
+
     def _supply(self, facets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """At the midpoints of ``facets``: the current the arriving Li supplies, q = −v_y F/V_m, and
         the Butler–Volmer current j of the electrolyte there."""
@@ -503,12 +526,7 @@ class CreepContact(VoidGrowth):
         self._w_target.interpolate(self.v)
         self._w_edge.x.array[:] = self._w_target.x.array[self._w0_map]
         # touching free vertices stay on the electrolyte unless the Li lifts off (w_y = max(v_y, 0))
-        self._update_limited()
-        md = self.md
-        touching = vertex_marker(md, self._limited) & ~vertex_marker(md, self.contact.facets("contact"))
-        vertices = np.flatnonzero(touching).astype(np.int32)
-        self.touching_vertices.x.array[:] = 0.0
-        self.touching_vertices.x.array[fem.locate_dofs_topological(self.Q, 0, vertices)] = 1.0
+        vertices = self._mark_touching()
         blocks = fem.locate_dofs_topological(self.Wm, 0, vertices)
         target = self._w_target.x.array.reshape(-1, 2)
         target[blocks, 1] = np.maximum(target[blocks, 1], 0.0)
@@ -603,7 +621,11 @@ class CreepContact(VoidGrowth):
         msh.geometry.x[:, :2] += displacement
         moving.geometry_changed(msh)
         self.contact.project_penetrating()  # touching free facets: supply-limited, or closing (_solve_state)
-        self._conserve_volume(self.q["li_volume"] - dt * self.q["consumption_rate"])
+        # the volume this step keeps: the Li consumed at the last state's rate, and what the last move
+        # missed because the rate changed over its step (a new current, new supply-limited facets):
+        # the consumed volume then follows Σ Δt × (rate at the end of each step), like the charge
+        self._rate_moved = self.q["consumption_rate"]
+        self._conserve_volume(self.q["li_volume"] - dt * self._rate_moved - self._volume_lag)
         self._set_current()
         report = self._solve_state(dt)
         return StepResult(report, change=change)
@@ -631,6 +653,7 @@ class CreepContact(VoidGrowth):
         self._update_outputs()
         self._measure()
         q = self.q
+        self._volume_lag = dt * (q["consumption_rate"] - self._rate_moved)
         op = self.config.operation
         if self.stop is None and q["contact_fraction"] <= op.contact_loss_fraction:
             self.stop = (f"contact lost: the contact fraction fell to {q['contact_fraction']:.4g} "
@@ -713,6 +736,10 @@ class CreepContact(VoidGrowth):
             return comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 
         se = self._se_forms
+        # the consumption rate of this state, with this state's supply-limited facets (the marker of
+        # the last move would miss facets that became supply-limited since: each such change left a
+        # deficit of Δt × their consumption in the volume the next step keeps)
+        self._mark_touching()
         covered = total(se["covered"])
         contact = total(self._set_forms["contact"])
         volume = total(self._li_forms["volume"])
@@ -796,22 +823,29 @@ class CreepContact(VoidGrowth):
         self.snapshots.append(snap)
 
     # outputs, checkpoints ----------------------------------------------------------------------
+    def field_units(self):
+        return {self.velocity.name: "m/s", self.pressure.name: "Pa", self.von_mises.name: "Pa",
+                self.creep_rate.name: "1/s", self.phi.name: "V"}
+
     def output_functions(self):
         return [self.velocity, self.pressure, self.von_mises, self.creep_rate, self.phi]
 
     def state_functions(self):
-        return {"v": self.v, "p": self.p}
+        # the touching vertices of the last move weigh the supply-limited facets' share of the Li
+        # consumed, which sets the volume the next step keeps (_conserve_volume)
+        return {"v": self.v, "p": self.p, "touching": self.touching_vertices}
 
     def state_scalars(self):
         return {"schedule": self.schedule.state(), "charge": self.charge, "t_accepted": self._t_accepted,
                 "li_volume0": self._li_volume0, "remeshes": self.remeshes, "openings": self.openings,
                 "closings": self.closings, "snapshots": self.snapshots, "stop": self.stop,
-                "carrying_intervals": self._intervals.tolist()}
+                "carrying_intervals": self._intervals.tolist(), "volume_lag": self._volume_lag}
 
     def restore_scalars(self, scalars):
         self.schedule.restore(scalars["schedule"])
         self.charge, self._t_accepted = scalars["charge"], scalars["t_accepted"]
         self._li_volume0 = scalars["li_volume0"]
+        self._volume_lag = scalars.get("volume_lag", 0.0)
         self.remeshes, self.openings = scalars["remeshes"], scalars["openings"]
         self.closings = scalars["closings"]
         self.snapshots, self.stop = scalars["snapshots"], scalars["stop"]
