@@ -419,6 +419,7 @@ class BlockSolver:
         self._scope = OptionsScope(prefix, merged)
         snes.setFunction(self._residual, self.b)
         self._bounds = None
+        self._bound_functions = dict(bounds or {})
         if bounds:
             self._bounds = self._bound_vectors(bounds)
             snes.setVariableBounds(*self._bounds)
@@ -604,6 +605,23 @@ class BlockSolver:
             rep.linear_iterations.append(total - sum(rep.linear_iterations))
         scaled = self._record(self.field_norms(self.b))
         return scaled_convergence(snes, it, float(scaled.max()), rep, xnorm, ynorm)
+
+    def update_bounds(self) -> None:
+        """Copy the current values of the bound Functions into the variational inequality's bounds
+        (e.g. the irreversibility bound d_n after a step was accepted)."""
+        for vec, k in zip(self._bounds, (0, 1), strict=True):
+            arrays = [self._bound_functions[f.name][k].x.array if f.name in self._bound_functions
+                      else np.full(f.u.x.array.shape, PETSc.INFINITY if k else PETSc.NINFINITY)
+                      for f in self.fields]
+            scatter_local_vectors(vec, arrays, self._maps)
+            vec.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+
+    def set_scales(self, scales: Mapping[str, float]) -> None:
+        """Replace the residual scales s_i of the next solves (fields not named: first residual)."""
+        unknown = set(scales) - set(self.names)
+        if unknown:
+            raise ValueError(f"scales given for unknown fields {sorted(unknown)}")
+        self._scales_given = dict(scales)
 
     def invalidate(self) -> None:
         """Force reassembly of J (and P) at the next solve."""

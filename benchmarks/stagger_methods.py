@@ -2,9 +2,11 @@
 method on the notched plate in tension run to failure at ℓ/h = 2 … 5 (1 rank) and on the demo's
 cracking disk (problems/demo_particle_disk_crack.yaml, 2 ranks), in one run on one machine.
 
-Methods (``--methods``): plain (the reference), overrelaxed, anderson (``fracture.stagger``), and
+Methods (``--methods``): plain (the reference), overrelaxed, anderson (``fracture.stagger``),
 hybrid (``fracture.formulation: hybrid`` with the default stagger; another model: its peak is
-compared with the anisotropic plain one for information). For each case and method it reports the
+compared with the anisotropic plain one for information), and anderson_newton / hybrid_newton (the
+same with ``fracture.monolithic_switch``: Newton on (u, d) after 10 stalled sweeps; its Newton
+iterations are listed beside the sweeps). For each case and method it reports the
 staggered sweeps of all attempts (rejected steps included) and of the accepted steps, the most
 sweeps in one accepted step (the failure step of the plate), the wall and CPU time of the run,
 the peak force (plate) or crack initiation time (disk) and the dissipated energy, and the ratios to
@@ -37,8 +39,11 @@ from battchem.output import read_series  # noqa: E402
 PLATE = ROOT / "problems" / "notched_plate_tension_coarse.yaml"
 DISK = ROOT / "problems" / "demo_particle_disk_crack.yaml"
 LENGTH_SCALE = 1.5e-5  # m, the plate input's ℓ
+SWITCH = 10  # stalled sweeps before the monolithic Newton (fracture.monolithic_switch)
 METHODS = {"plain": ["fracture.stagger=plain"], "overrelaxed": ["fracture.stagger=overrelaxed"],
-           "anderson": ["fracture.stagger=anderson"], "hybrid": ["fracture.formulation=hybrid"]}
+           "anderson": ["fracture.stagger=anderson"], "hybrid": ["fracture.formulation=hybrid"],
+           "anderson_newton": ["fracture.stagger=anderson", f"fracture.monolithic_switch={SWITCH}"],
+           "hybrid_newton": ["fracture.formulation=hybrid", f"fracture.monolithic_switch={SWITCH}"]}
 QUIET = ["output.plots=false", "output.fields_every=0", "output.checkpoint_every=0", "output.progress_every=1000"]
 
 
@@ -71,6 +76,11 @@ def summary(r: dict, plate: bool) -> dict:
            "max": int(s["stagger_its"].max()), "steps": f"{m['steps']['accepted']}/{m['steps']['rejected']}",
            "wall": r["wall"], "cpu": r["cpu"], "u_solves": st["mechanics"]["solves"],
            "u_time": st["mechanics"]["seconds"], "energy": s["fracture_energy"][-1], "load": r["load"]}
+    newton = st.get("fracture")  # the monolithic switch's Newton solves: iterations, solutions kept
+    out["newton"] = ""
+    if newton:
+        kept = newton["solves"] - newton["failures"]
+        out["newton"] = f"{newton['iterations']} its, {kept}/{newton['solves']} kept"
     if plate:
         i = int(np.argmax(s["force"]))
         out["peak"] = s["force"][i] / 1e3 / 1.0  # kN per mm of the 1 mm thickness
@@ -86,10 +96,12 @@ def main(argv=None):
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     p.add_argument("--no-disk", action="store_true", help="skip the cracking disk")
     p.add_argument("--no-plate", action="store_true", help="skip the notched plate")
+    p.add_argument("--reference", default="plain", choices=list(METHODS),
+                   help="the method the ratios are taken against (plain: the issue's reference)")
     p.add_argument("--quick", action="store_true", help="ℓ/h = 2, first 40 steps, no disk")
     a = p.parse_args(argv)
     ratios, extra = ([2.0], ["stepping.max_steps=40"]) if a.quick else (a.ratios, [])
-    methods = ["plain"] + [m for m in a.methods if m != "plain"]
+    methods = [a.reference] + [m for m in a.methods if m != a.reference]
     rep = Report("stagger_methods" + ("_quick" if a.quick else ""))
     rep("staggered methods against the plain loop: notched plate in tension to failure (AT2, spectral "
         "split, history, ℓ = 0.015 mm, 1 rank, MUMPS) and the make-demo cracking disk (AT1, 2 ranks)\n")
@@ -112,11 +124,11 @@ def main(argv=None):
                          r["wall"], r["wall"] / ref["wall"], r["cpu"], r["cpu"] / ref["cpu"],
                          1e3 * r["u_time"] / max(r["u_solves"], 1), r["peak"],
                          (r["peak"] / ref["peak"] - 1) * 100, (r["energy"] / ref["energy"] - 1) * 100,
-                         r["status"], f"{r['load']:.1f}"])
+                         r["newton"], r["status"], f"{r['load']:.1f}"])
     rep()
     rep(table(["case", "method", "steps acc/rej", "sweeps", "/plain", "sweeps accepted", "max sweeps/step",
                "wall [s]", "/plain", "CPU [s]", "/plain", "ms/u-solve", "peak [kN/mm] | t_init [s]",
-               "Δpeak [%]", "ΔE_frac [%]", "status", "load"],
+               "Δpeak [%]", "ΔE_frac [%]", "Newton", "status", "load"],
               rows, {4: "{:.2f}", 7: "{:.1f}", 8: "{:.2f}", 9: "{:.1f}", 10: "{:.2f}", 11: "{:.1f}", 12: "{:.5g}",
                      13: "{:+.3f}", 14: "{:+.3f}"}))
     rep("  sweeps: staggered u-d iterations of all attempts (rejected steps included); max sweeps/step: the most "
