@@ -227,7 +227,9 @@ class MixedLayout:
             (test,) = f.F.arguments()
             parts.append(ufl.replace(f.F, {**self.substitution, test: tests[i]}))
         self.F = sum(parts[1:], parts[0])
-        self._conditions = {id(bc): self.condition(bc) for bc in bcs}
+        self._conditions: dict[int, fem.DirichletBC | list[fem.DirichletBC]] = {}
+        for bc in bcs:
+            self._conditions[id(bc)] = self.condition(bc)
         self.bcs = []
         for c in self._conditions.values():
             self.bcs.extend(c if isinstance(c, list) else [c])
@@ -240,7 +242,7 @@ class MixedLayout:
         """The condition ``bc`` (on a field's space or a sub-space of it, constant value) on W. A
         vector-valued Constant on a blocked field becomes one condition per component (a list),
         each with a copy of that component's value (W's sub-spaces are not blocked)."""
-        if id(bc) in getattr(self, "_conditions", {}):
+        if id(bc) in self._conditions:
             return self._conditions[id(bc)]
         for i, f in enumerate(self.fields):
             V = f.u.function_space
@@ -252,8 +254,8 @@ class MixedLayout:
         for component in bc.function_space.component()[len(V._cpp_object.component()):]:
             target = target.sub(component)
         dofs, _ = bc.dof_indices()
-        value = bc.g
-        if not isinstance(value, fem.Constant) and type(value).__name__.startswith("Function"):
+        value = bc.g  # the C++ value object, shared with bc
+        if type(value).__name__.startswith("Function"):
             raise NotImplementedError("a mixed layout takes Dirichlet conditions with constant values")
         if np.size(value.value) > 1:
             bs = np.size(value.value)

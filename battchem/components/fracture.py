@@ -49,6 +49,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from battchem.acceleration import AndersonMixing
+from battchem.components.fracture_monolithic import MonolithicFracture
 from battchem.config import Model, Q, SolverConfig
 from battchem.physics import phasefield as pf
 from battchem.solvers import (
@@ -225,13 +226,12 @@ class PhaseFieldFracture:
                                                       dx_damage)
         self._monolithic = None  # built at the first switch
         if damage_cells is not None:
-            zero = fem.Constant(msh, PETSc.ScalarType(0.0))
-            self._residual_d_coupled += zero * self.d * q * dx.reconstruct(subdomain_id=0,
-                                                                         subdomain_data=self.damage_region)
             # structural zeros over the other cells: their nodes need matrix entries (rows with a 1 on the
             # diagonal for the d = 0 condition), which a form over the damage region alone does not create
-            self.residual_d += fem.Constant(msh, PETSc.ScalarType(0.0)) * self.d * q * dx.reconstruct(
+            zero = fem.Constant(msh, PETSc.ScalarType(0.0)) * self.d * q * dx.reconstruct(
                 subdomain_id=0, subdomain_data=self.damage_region)
+            self.residual_d += zero
+            self._residual_d_coupled += zero
         # irreversibility d ≥ d_n: bounds of the VI (AT1 needs them anyway, for d ≥ 0); AT2 with a
         # history field is one linear solve, whose P1 solution is raised to d_n where it dips below
         # it (H ≥ H_n keeps the continuous d above d_n, but P1 has no discrete maximum principle:
@@ -732,8 +732,6 @@ class _MonolithicSwitch:
     def stage(self) -> SolveReport:
         if self.outcome == "converged" or self.attempts >= _NEWTON_ATTEMPTS or not self.stalled():
             return SolveReport(True)
-        from battchem.components.fracture_monolithic import MonolithicFracture
-
         core = self.core
         if core._monolithic is None:
             core._monolithic = MonolithicFracture(core, core._residual_d_coupled)
