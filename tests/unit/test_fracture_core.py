@@ -2,6 +2,8 @@
 branch taken from the coordinate system, the stagger's residual measured against the load, the
 hybrid formulation's linear u-problem with its preconditioner kept across solves."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import ufl
@@ -12,7 +14,13 @@ from mpi4py import MPI
 from petsc4py import PETSc
 from ufl.corealg.traversal import unique_pre_traversal
 
-from battchem.components.fracture import FractureInput, PhaseFieldFracture
+from battchem.components.fracture import (
+    _ERROR_STALL_SWEEPS,
+    FractureInput,
+    PhaseFieldFracture,
+    _clip_to_bounds,
+    _SafeguardedAcceleration,
+)
 from battchem.config import SolverConfig
 from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
@@ -195,3 +203,61 @@ def test_fracture_energy_integrates_the_local_toughness():
     assert core.crack_measure() == pytest.approx(exact, rel=1e-3)
     # the halves carry equal crack areas (the profile does not depend on x): (G₁ + G₂)/2 Γ_ℓ
     assert core.fracture_energy() == pytest.approx(0.5 * (G1 + G2) * core.crack_measure(), rel=1e-12)
+
+
+
+def accelerator_alone() -> _SafeguardedAcceleration:
+    """The accelerator's bookkeeping without a fracture core (record and restart use none)."""
+    core = SimpleNamespace(comm=MPI.COMM_WORLD)
+    return _SafeguardedAcceleration(core, FractureInput(Gc=GC, length_scale=ELL))
+
+
+def first_stall(errors, escaped=False) -> int | None:
+    """The sweep (1-based) after which the accelerator's stall rule has switched to plain sweeps."""
+    accelerator = accelerator_alone()
+    accelerator.escaped = escaped
+    for k, e in enumerate(errors, start=1):
+        accelerator.record(e)
+        if accelerator.stalled:
+            return k
+    return None
+
+
+@pytest.mark.parametrize("ratio, stall",
+                         [(0.5, None), (0.995, None), (0.9999, 31), (1.0, 31), (1.0 + 1e-12, 31)])
+def test_accelerated_stagger_stalls_on_the_error_itself(ratio, stall):
+    """The accelerator's stall rule on stagger errors e_k = 1e-3 ρ^k (60 sweeps, Anderson mixing): progress is a new
+    best error by 1 %, so ρ = 0.995 (a new best every 3rd sweep: 0.995³ < 0.99 < 0.995²) keeps the
+    acceleration, as a fast contraction does; a creep (ρ = 0.9999: 1 % takes 100 sweeps), a constant
+    error or one growing by round-off stalls 30 sweeps (:data:`_ERROR_STALL_SWEEPS`) after the
+    first, its best: the rule is relative, not an exact equality."""
+    assert _ERROR_STALL_SWEEPS == 30
+    assert first_stall(1e-3 * ratio ** np.arange(60)) == stall
+    # past the first growth (over-relaxation while the crack runs) the error may stay high
+    assert first_stall(1e-3 * ratio ** np.arange(60), escaped=True) is None
+
+
+def test_accelerated_stagger_stalls_when_the_error_cycles():
+    """A cycle above the tolerance stalls 30 sweeps after its last new best, whatever the errors do
+    in between; a restart (a Newton solution replaced the iterate) forgets the errors so far."""
+    decrease = list(1e-2 * 0.5 ** np.arange(5))  # best 6.25e-4 at sweep 5
+    cycle = [7e-4, 2e-3, 6.5e-4, 9e-4] * 10
+    assert first_stall(decrease + cycle) == 5 + 30
+    accelerator = accelerator_alone()
+    for e in decrease + cycle[:19]:
+        accelerator.record(e)
+    accelerator.restart()
+    stalls = []
+    for e in cycle:
+        accelerator.record(e)
+        stalls.append(accelerator.stalled)
+    assert stalls.index(True) + 1 == 3 + 30  # the best since the restart: 6.5e-4 at its 3rd sweep
+
+
+def test_accelerated_damage_is_clipped_above_a_history_damage_beyond_one():
+    """The linear AT2 history step leaves d_n a little above 1 where the crack is (1.0007 at the
+    LAGP contact edge); the accelerated update must stay ≥ d_n there (a clip to 1 stagnated the
+    stagger at ‖Δd‖∞ = d_n − 1), and within [d_n, 1] elsewhere."""
+    lower = np.array([0.0, 0.2, 1.0, 1.00065])
+    update = np.array([-0.1, 1.5, 1.2, 1.2])
+    assert np.array_equal(_clip_to_bounds(update, lower), [0.0, 1.0, 1.0, 1.00065])
