@@ -220,7 +220,7 @@ def test_restart_and_bad_input(tmp_path):
             ({"interphase": {"nu": 0.5}}, "interphase.nu"),
             ({"growth": {"initial_thickness": 0.1e-6, "front_width": 0.2e-6}}, "two front widths"),
             ({"geometry": {"kind": "slab_2d", "contact_width": 30e-6}}, "exceeds geometry.width"),
-            ({"seeds": [{"kind": "defect"}]}, "2-D geometry"),
+            ({"seeds": [{"kind": "defect"}]}, "2-D or 3-D geometry"),
             ({"operation": {"segments": [{"control": "current"}]}}, "needs current_density"),
             ({"electrolyte": {"name": "LAGP"}}, "unknown electrolyte set"),
             ({"fracture": {"split": "none"}, "interphase": {"viscosity": 1e12, "flow_stress": 1e8}},
@@ -228,6 +228,7 @@ def test_restart_and_bad_input(tmp_path):
             ({"geometry": {"kind": "slab_axisym"}, "fracture": {"irreversibility": "history"}},
              "variational_inequality"),
             ({"geometry": {"mesh_size": 10e-6}}, "4 elements"),
+            ({"geometry": {"kind": "slab_3d", "lithium": "layer"}}, "not meshed in 3-D"),
             ({"geometry": {"lithium": "layer"},
               "operation": {"segments": [{"control": "current", "current_density": 1.0, "duration": 1.0}]}},
              "Li is a body")]:
@@ -316,3 +317,71 @@ def test_expansion_cracks_the_electrolyte_at_the_front_earlier_when_faster_or_se
     seeded = first_crack_time(tmp_path / "seeded", 1.0, seed=True)
     assert faster < 0.5 * uniform
     assert seeded < 0.9 * uniform
+
+
+# a tiny 3-D slab with every 3-D ingredient: a contact square short of the side (a free face), a
+# defect hemisphere on the symmetry plane, creep, damage (history field)
+SLAB_3D = {"problem": "interphase",
+           "geometry": {"kind": "slab_3d", "thickness": 4e-6, "width": 2e-6, "contact_width": 1.5e-6,
+                        "mesh_size": 0.4e-6},
+           "interphase": {"viscosity": 1e13},
+           "growth": {"front_width": 0.8e-6, "initial_thickness": 1.6e-6},
+           "seeds": [{"kind": "defect", "position": 0.5e-6, "size": 2e-6}],
+           "fracture": {"length_scale": 0.8e-6, "Gc": 3.0},
+           "operation": {"segments": [{"control": "hold", "duration": 120.0}]}}
+
+
+@pytest.mark.mpi
+def test_slab_3d_named_faces_cover_the_box():
+    """geometry.kind slab_3d: the named faces have the areas of the box [0, W]² × [0, L] with the
+    contact square a × a (li), the rest of the face z = 0 (free), the far face (counter), the symmetry
+    planes and the sides; the slab is meshed at mesh_size. Areas are exact for the planar faces up to
+    round-off (1e-12); the smallest cell diameter is a tetrahedron's edge between h/2 and h."""
+    from dolfinx import fem
+    from mpi4py import MPI
+
+    from battchem import problems
+    from battchem.driver import load_config
+    from battchem.evaluation import integral
+
+    config = load_config(SLAB_3D)
+    md = problems.get("interphase")(config, MPI.COMM_WORLD).build_mesh()
+    W, a, L = 2e-6, 1.5e-6, 4e-6
+    expected = {"li": a * a, "free": W * W - a * a, "counter": W * W,
+                **{face: W * L for face in ("symmetry_x", "symmetry_y", "side_x", "side_y")}}
+    assert set(md.facet_names) == set(expected) and set(md.cell_names) == {"electrolyte"}
+    one = fem.Constant(md.mesh, 1.0)
+    for name, area in expected.items():
+        assert integral(one * md.ds(name), md.comm) == pytest.approx(area, rel=1e-12), name
+    assert integral(one * md.dx("electrolyte"), md.comm) == pytest.approx(W * W * L, rel=1e-12)
+    h_min, _ = md.h_range()
+    assert 0.2e-6 < h_min < 0.4e-6
+
+
+def test_seed_factors_in_3d():
+    """Seeds in 3-D: a grain boundary multiplies growth by 1 + (f − 1) exp(−(x − x_gb)²/w²) across the
+    plane x = x_gb (whatever y and z), a defect with a rate_factor by 1 + (f − 1) exp(−r²/R²) about
+    its centre (position, 0, 0); a defect without one only starts thicker (the hemisphere of radius R
+    at ξ = 1/2). The factor is interpolated in P1 and probed between nodes: within 2 %, the
+    interpolation error h²|f''|/8 ≤ 0.02 of either Gaussian with h = 0.4 µm, R = 2 µm, w = 1.5 µm."""
+    from mpi4py import MPI
+
+    from battchem import problems
+    from battchem.driver import load_config
+
+    R, w = 2e-6, 1.5e-6
+    data = copy.deepcopy(SLAB_3D)
+    data.pop("fracture")
+    data["seeds"] = [{"kind": "defect", "position": 0.0, "size": R, "rate_factor": 3.0},
+                     {"kind": "grain_boundary", "position": 1.5e-6, "size": w, "rate_factor": 2.0},
+                     {"kind": "defect", "position": 1.5e-6, "size": R}]
+    problem = problems.get("interphase")(load_config(data), MPI.COMM_SELF)
+    problem.setup(problem.build_mesh())
+    points = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, R], [1.5e-6, 1.2e-6, 3e-6], [0.6e-6, 1.8e-6, 3.6e-6],
+                       [1.5e-6, 0.0, R]])
+    factor = probe(problem.seed_factor, points[:4])
+    for x, found in zip(points[:4], factor, strict=True):
+        expected = 1 + 2 * math.exp(-(x @ x) / R**2) + math.exp(-((x[0] - 1.5e-6) / w) ** 2)
+        assert found == pytest.approx(expected, rel=0.02), x
+    # the factor-free defect's hemisphere: ξ = 1/2 at its radius below its centre
+    assert probe(problem.xi, points[4:])[0] == pytest.approx(0.5, abs=0.05)
