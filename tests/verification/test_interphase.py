@@ -366,7 +366,8 @@ SLAB_3D = {"problem": "interphase",
            "growth": {"front_width": 0.8e-6, "initial_thickness": 1.6e-6},
            "seeds": [{"kind": "defect", "position": 0.5e-6, "size": 2e-6}],
            "fracture": {"length_scale": 0.8e-6, "Gc": 3.0},
-           "operation": {"segments": [{"control": "hold", "duration": 120.0}]}}
+           "operation": {"segments": [{"control": "hold", "duration": 60.0}]},
+           "stepping": {"dt_initial": 2.0}}
 
 
 @pytest.mark.mpi
