@@ -155,8 +155,10 @@ def crack_picture(grid, scalar: str, path: Path, *, level: float, title: str, wi
     body = grid.clean()
     plotter = pyvista.Plotter(off_screen=True, window_size=list(window))
     plotter.set_background("white")
-    plotter.add_mesh(body.extract_surface(nonlinear_subdivision=0), color="#9bb7d4", opacity=0.18,
-                     smooth_shading=False)
+    # translucent triangles are not depth-sorted: draw one layer (the faces towards the camera,
+    # normals oriented outwards), unlit
+    surface = body.extract_surface(nonlinear_subdivision=0).compute_normals(auto_orient_normals=True)
+    plotter.add_mesh(surface, color="#9bb7d4", opacity=0.25, lighting=False, culling="back")
     crack = body.contour([level], scalars=scalar)
     if crack.n_points:
         plotter.add_mesh(crack, color="#b2182b", smooth_shading=True, ambient=0.3, diffuse=0.7)
