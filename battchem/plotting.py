@@ -144,6 +144,35 @@ def field_picture(grid, scalar: str, path: Path, *, title: str, bar_title: str, 
     return path
 
 
+def crack_picture(grid, scalar: str, path: Path, *, level: float, title: str, window=(1200, 900)) -> Path:
+    """A body with cracks inside it: the outer surface drawn translucent and the iso-surface
+    ``scalar`` = ``level`` (e.g. damage d = 0.5, which encloses a smeared crack) opaque, so a crack
+    that has not reached the surface is seen (a surface-coloured picture would show none). The
+    title should name the level."""
+    import pyvista
+
+    ensure_display()
+    body = grid.clean()
+    plotter = pyvista.Plotter(off_screen=True, window_size=list(window))
+    plotter.set_background("white")
+    # translucent triangles are not depth-sorted: draw one layer (the faces towards the camera,
+    # normals oriented outwards), unlit
+    surface = body.extract_surface(nonlinear_subdivision=0).compute_normals(auto_orient_normals=True)
+    plotter.add_mesh(surface, color="#9bb7d4", opacity=0.25, lighting=False, culling="back")
+    crack = body.contour([level], scalars=scalar)
+    if crack.n_points:
+        plotter.add_mesh(crack, color="#b2182b", smooth_shading=True, ambient=0.3, diffuse=0.7)
+    plotter.add_text(title, font_size=12, color="black")
+    plotter.view_isometric()
+    plotter.camera.azimuth = 25
+    plotter.camera.elevation = 15
+    plotter.camera.zoom(1.1)
+    path = Path(path)
+    plotter.screenshot(str(path))
+    plotter.close()
+    return path
+
+
 def curves(path: Path, x: np.ndarray, panels: Sequence[dict], *, xlabel: str, title: str = "",
            width: float = 7.0, panel_height: float = 2.6) -> Path:
     """Stacked matplotlib panels sharing x. Each panel: {"ylabel": str, "lines": [(y, label, style)]}

@@ -103,6 +103,11 @@ class FractureInput(Model):
         "but above this fraction of it", gt=0, lt=1)
 
 
+def _absolute_tolerance(settings, scale: float) -> float:
+    """snes_rtol × the residual's physical scale; snes_atol only while there is none (no load)."""
+    return settings.snes_rtol * scale if scale > 0 else settings.snes_atol
+
+
 @dataclass
 class StaggerOutcome:
     """A converged or failed staggered solve of one load step."""
@@ -291,13 +296,14 @@ class PhaseFieldFracture:
         self._load_scale = 0.0
         self.stagger_stats = SolverStatistics()  # solves = staggered loops, iterations = sweeps
         self.last = StaggerOutcome(StaggeredResult(True, 0, SolveReport(True)), 0.0)
-        # Absolute Newton tolerances relative to the physical scale of each residual, so that a
-        # solve starting at round-off (d unchanged since the last sweep) counts as converged:
+        # Absolute Newton tolerances relative to the physical scale of each residual (not
+        # snes_atol, an SI number: a micrometre particle's whole damage residual is ~1e-14), so
+        # that a solve starting at round-off (d unchanged since the last sweep) counts as converged:
         # u: snes_rtol × the load (set before each solve);
         # d: snes_rtol × ‖∫ 2G_c/(c_w ℓ) q w dx‖, the residual of a unit change of damage.
         unit = fem.form(2 * self.Gc / (pf.normalisation(p.model) * ell) * q * weight * dx_damage)
         self._d_scale = self._norm(unit)
-        self.d_solver.snes.setTolerances(atol=max(s.snes_atol, s.snes_rtol * self._d_scale))
+        self.d_solver.snes.setTolerances(atol=_absolute_tolerance(s, self._d_scale))
         gamma = pf.crack_surface_density(self.d, ell, p.model)
         self.forms = {
             "elastic_energy": fem.form(self.energy_density * weight * dx),
@@ -405,7 +411,7 @@ class PhaseFieldFracture:
         formulation the preconditioner is rebuilt only when the last solve needed more than
         ``preconditioner_reuse_its`` Krylov iterations (or a solve with the old one failed)."""
         s = self.settings
-        self.u_solver.snes.setTolerances(atol=max(s.snes_atol, s.snes_rtol * self._load_scale))
+        self.u_solver.snes.setTolerances(atol=_absolute_tolerance(s, self._load_scale))
         rebuilds = self.u_solver.preconditioner_builds
         if self._reuse_its is not None and self._last_u_krylov > self._reuse_its:
             self.u_solver.rebuild_preconditioner()

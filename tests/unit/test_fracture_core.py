@@ -261,3 +261,38 @@ def test_accelerated_damage_is_clipped_above_a_history_damage_beyond_one():
     lower = np.array([0.0, 0.2, 1.0, 1.00065])
     update = np.array([-0.1, 1.5, 1.2, 1.2])
     assert np.array_equal(_clip_to_bounds(update, lower), [0.0, 1.0, 1.0, 1.00065])
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("length", [1.0, 1e-6])
+def test_homogeneous_damage_does_not_depend_on_the_unit_of_length(length):
+    """A cube of side L clamped on its whole boundary with a uniform shrinkage eigenstrain
+    ε* = −a I stays at u = 0 in uniform triaxial tension ε_e = a I, ψ = 9K a²/2. Undamaged or
+    not, the AT1 damage is then uniform with −2(1 − d) H + 3G_c/(8ℓ) = 0: d = 1 − 3G_c/(16ℓH)
+    (the bounded SNES VI solve; AT2 with a history field is a linear solve). With ℓ = 0.1 L and
+    G_c ∝ L the answer is the same for L = 1 m and L = 1 µm (a particle); an absolute Newton
+    tolerance in SI units (1e-12 against a damage residual whose whole scale is ~1e-14 at 1 µm)
+    returned d = 0 unsolved there: a 3-D particle never cracked."""
+    comm = MPI.COMM_WORLD
+    msh = dmesh.create_unit_cube(comm, 3, 3, 3)
+    msh.geometry.x[:] *= length
+    Vu = fem.functionspace(msh, ("Lagrange", 1, (3,)))
+    Vd = fem.functionspace(msh, ("Lagrange", 1))
+    cs = CoordinateSystem(msh, "cartesian_3d")
+    msh.topology.create_connectivity(2, 3)
+    boundary = dmesh.exterior_facet_indices(msh.topology)
+    bc = fem.dirichletbc(np.zeros(3, dtype=PETSc.ScalarType), fem.locate_dofs_topological(Vu, 2, boundary), Vu)
+    ell, gc = 0.1 * length, GC * length  # G_c/ℓ = 27 kJ/m³ at both sizes
+    bulk = E / (3 * (1 - 2 * NU))
+    a = np.sqrt(3 * gc / (8 * ell) / (4.5 * bulk))  # ψ = 3G_c/(8ℓ): d = 1/2
+    core = PhaseFieldFracture(Vu, Vd, cs.strain, cs.weight, ufl.dx(domain=msh), E, NU,
+                              FractureInput(model="AT1", Gc=gc, length_scale=ell, split="none", stagger="plain"),
+                              SolverConfig(), bcs_u=[bc], elastic_strain=lambda u: cs.strain(u) + a * ufl.Identity(3))
+    outcome = core.solve()
+    assert outcome.converged
+    n = Vd.dofmap.index_map.size_local
+    d = core.d.x.array[:n]
+    lowest = comm.allreduce(float(d.min()) if n else np.inf, op=MPI.MIN)
+    # 1e-8: Newton on the (linear in d) AT1 equation to snes_rtol = 1e-9 of the damage scale
+    assert lowest == pytest.approx(0.5, abs=1e-8)
+    assert core.damage_max() == pytest.approx(0.5, abs=1e-8)

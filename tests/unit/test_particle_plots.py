@@ -67,3 +67,39 @@ def test_the_damage_picture_gives_lengths_in_micrometres(monkeypatch):
     plots._damage_plot(fake_problem(), grid, "damage.png")
     assert np.all(grid.points == 1e6)  # the picture's coordinates in µm
     assert "l = 1 µm" in drawn["title"] and " um" not in drawn["title"]
+
+
+def _cube_with_penny(radius):
+    """A unit cube (hexahedra) with the AT2-like damage profile of a penny crack of ``radius`` in
+    the plane y = 0 (d = exp(−|y|/ℓ) inside the penny, 0 outside; no crack when radius = 0)."""
+    import pyvista
+
+    axis = np.linspace(-1.0, 1.0, 25)
+    grid = pyvista.RectilinearGrid(axis, axis, axis).cast_to_unstructured_grid()
+    x, y, z = grid.points.T
+    inside = np.hypot(x, z) < radius
+    grid.point_data["damage"] = np.where(inside, np.exp(-np.abs(y) / 0.1), 0.0)
+    return grid
+
+
+def _crack_pixels(path):
+    """Pixels of the crack colour (#b2182b seen through the translucent blue-grey body: red clearly
+    above green and blue; the body, the background and the text are grey, blue or white)."""
+    import matplotlib.image
+
+    rgb = matplotlib.image.imread(path)[..., :3]
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(np.sum((red - green > 0.15) & (red - blue > 0.1)))
+
+
+def test_the_3d_crack_picture_shows_an_internal_crack(tmp_path):
+    """An internal penny crack (it does not reach the surface, so a picture of the surface would
+    show nothing) is drawn as its d = 0.5 surface; with no crack, no crack-coloured pixel."""
+    cracked = plotting.crack_picture(_cube_with_penny(0.6), "damage", tmp_path / "crack.png", level=0.5,
+                                     title="penny")
+    intact = plotting.crack_picture(_cube_with_penny(0.0), "damage", tmp_path / "intact.png", level=0.5,
+                                    title="intact")
+    # a penny of radius 0.6 in a cube of side 2 covers ~5 % of a 1200 × 900 picture seen obliquely;
+    # 1 % is a floor that a missing or clipped crack surface would not reach
+    assert _crack_pixels(cracked) > 0.01 * 1200 * 900
+    assert _crack_pixels(intact) == 0

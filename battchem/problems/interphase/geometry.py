@@ -2,12 +2,14 @@
 
 Coordinates are in units of the slab thickness inside gmsh and scaled to metres afterwards. The
 depth z runs from the Li side (z = 0) into the electrolyte: x in 1-D, y in 2-D (lateral x, from a
-symmetry plane or the axis). Named groups:
+symmetry plane or the axis), z in 3-D (lateral x and y, each from a symmetry plane). Named groups:
 
 - cells: ``electrolyte``, and ``lithium`` for a meshed Li layer (z < 0, under the contact);
 - facets: ``li`` (the Li contact, an interface when Li is a layer), ``counter`` (z = thickness),
   in 2-D also ``free`` (the face z = 0 beyond the contact), ``axis`` (x = 0), ``side`` (x = width),
-  and for a layer ``li_back`` (its face away from the electrolyte) and ``li_side`` (its rim).
+  and for a layer ``li_back`` (its face away from the electrolyte) and ``li_side`` (its rim);
+  in 3-D ``free`` (z = 0 beyond the contact square), ``symmetry_x`` (x = 0), ``symmetry_y`` (y = 0),
+  ``side_x`` (x = width), ``side_y`` (y = width).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from battchem.mesh import MeshData, from_model
 
 def build(geometry, comm) -> MeshData:
     """The mesh of ``geometry`` (the input's section), distributed over ``comm``."""
-    return build_1d(geometry, comm) if geometry.kind == "slab_1d" else build_2d(geometry, comm)
+    builders = {"slab_1d": build_1d, "slab_3d": build_3d}
+    return builders.get(geometry.kind, build_2d)(geometry, comm)
 
 
 def _sizes(g):
@@ -138,3 +141,55 @@ def build_2d(g, comm) -> MeshData:
         gmsh.option.setNumber("Mesh.Algorithm", 6)
 
     return from_model(model, comm, 2, scale=L)
+
+
+def build_3d(g, comm) -> MeshData:
+    """Box [0, W]² × [0, L] (x, y lateral from symmetry planes, z depth) with the Li contact on the
+    square z = 0, x ≤ a, y ≤ a, and the band 0 ≤ z ≤ band_depth meshed at mesh_size (coarser beyond)."""
+    import gmsh
+
+    L, h, hc, band = _sizes(g)
+    W, a = g.width / L, g.contact / L
+    eps = 1e-6  # [L] above OCC's tolerance on bounding boxes (1e-7)
+    partial = a < W - 10 * eps  # (a contact closer to the side is the whole face)
+
+    def model():
+        occ = gmsh.model.occ
+        box = occ.addBox(0, 0, 0, W, W, 1)
+        if partial:  # split the face z = 0 into the contact square and the free rest
+            occ.fragment([(3, box)], [(2, occ.addRectangle(0, 0, 0, a, a))])
+        occ.synchronize()
+        faces: dict[str, list[int]] = {}
+        for _, tag in gmsh.model.getEntities(2):
+            x0, y0, z0, x1, y1, z1 = gmsh.model.getBoundingBox(2, tag)
+            if z1 < eps:
+                name = "li" if x1 < a + eps and y1 < a + eps else "free"
+            elif z0 > 1 - eps:
+                name = "counter"
+            elif x1 < eps:
+                name = "symmetry_x"
+            elif y1 < eps:
+                name = "symmetry_y"
+            elif x0 > W - eps:
+                name = "side_x"
+            else:
+                name = "side_y"
+            faces.setdefault(name, []).append(tag)
+        volumes = [tag for _, tag in gmsh.model.getEntities(3)]
+        gmsh.model.addPhysicalGroup(3, volumes, 1, name="electrolyte")
+        for i, name in enumerate(("li", "counter", "free", "symmetry_x", "symmetry_y", "side_x", "side_y")):
+            if name in faces:
+                gmsh.model.addPhysicalGroup(2, faces[name], i + 1, name=name)
+        field = gmsh.model.mesh.field
+        box_field = field.add("Box")
+        field.setNumber(box_field, "VIn", h)
+        field.setNumber(box_field, "VOut", hc)
+        for axis, low, high in (("X", -1.0, W + 1.0), ("Y", -1.0, W + 1.0), ("Z", -10.0, band)):
+            field.setNumber(box_field, f"{axis}Min", low)
+            field.setNumber(box_field, f"{axis}Max", high)
+        field.setNumber(box_field, "Thickness", max(0.5 * band, 4 * hc))
+        field.setAsBackgroundMesh(box_field)
+        for key in ("ExtendFromBoundary", "FromPoints", "FromCurvature"):
+            gmsh.option.setNumber(f"Mesh.MeshSize{key}", 0)
+
+    return from_model(model, comm, 3, scale=L)

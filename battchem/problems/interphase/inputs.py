@@ -3,8 +3,9 @@ sets), the Li side (a boundary or a soft layer), fast-growth seeds, the protocol
 phase-field fracture of the electrolyte.
 
 Geometry: the electrolyte occupies depth 0 ≤ z ≤ thickness below the Li (z is x in 1-D, y in 2-D and
-z in axisymmetry); the Li touches the face z = 0 over 0 ≤ x ≤ contact_width (from the axis of an
-axisymmetric pellet, or from a symmetry plane in 2-D); the far face z = thickness is held in the
+z in axisymmetry and 3-D); the Li touches the face z = 0 over 0 ≤ x ≤ contact_width (from the axis of an
+axisymmetric pellet, or from a symmetry plane in 2-D; in 3-D the square 0 ≤ x, y ≤ contact_width from
+two symmetry planes); the far face z = thickness is held in the
 normal direction (the mid-plane of a symmetric Li | SE | Li cell, or a rigid current collector).
 """
 
@@ -21,19 +22,21 @@ from battchem.components.fracture import FractureInput
 from battchem.config import BaseConfig, Model, NamedSet, Q, SolverConfig, SteppingConfig, check_cell_count
 from battchem.materials import INTERPHASE_GROWTH, SOLID_ELECTROLYTES
 
-KINDS = ("slab_1d", "slab_2d", "slab_axisym")
+KINDS = ("slab_1d", "slab_2d", "slab_axisym", "slab_3d")
 
 
 class Geometry(Model):
     """The electrolyte slab, the Li contact and the mesh."""
 
-    kind: Literal["slab_1d", "slab_2d", "slab_axisym"] = Q(
+    kind: Literal["slab_1d", "slab_2d", "slab_axisym", "slab_3d"] = Q(
         "slab_1d", "-", "slab_1d: laterally clamped film (1-D); slab_2d: plane-strain section; slab_axisym: "
-        "axisymmetric pellet (r, z)")
+        "axisymmetric pellet (r, z); slab_3d: a box (x, y lateral from symmetry planes, z depth)")
     thickness: float = Q(20e-6, "m", "electrolyte thickness modelled (depth)", gt=0)
-    width: float = Q(20e-6, "m", "2-D: half-width of the section (axisym: pellet radius)", gt=0)
+    width: float = Q(20e-6, "m", "2-D: half-width of the section (axisym: pellet radius; 3-D: "
+                        "half-width in x and in y)", gt=0)
     contact_width: float | None = Q(None, "m", "2-D: extent of the Li contact from the axis (null: the whole "
-                                    "face; less than width: the contact has an edge)", gt=0)
+                                    "face; less than width: the contact has an edge; 3-D: the contact "
+                                    "is the square x, y ≤ contact_width)", gt=0)
     mesh_size: float = Q(0.1e-6, "m", "element size in the growth band (resolve the front: ≤ "
                          "growth.front_width/2)", gt=0)
     coarse_mesh_size: float | None = Q(None, "m", "element size beyond the band (null: mesh_size)", gt=0)
@@ -41,7 +44,7 @@ class Geometry(Model):
                                  "thickness)", gt=0)
     lateral: Literal["clamped", "free"] = Q(
         "clamped", "-", "2-D: the side x = width is held laterally (an infinite slab) or free (a pellet's "
-        "rim)")
+        "rim); 3-D: the sides x = width and y = width, each in its normal direction")
     lithium: Literal["boundary", "layer"] = Q(
         "boundary", "-", "the Li as a boundary (holds the reactant, carries the stack pressure) or as a soft "
         "elastic(-viscoplastic) layer meshed under the contact")
@@ -56,6 +59,9 @@ class Geometry(Model):
         if self.mesh_size > self.thickness / 4:
             raise ValueError(f"geometry.mesh_size = {self.mesh_size:g} m: at least 4 elements across the "
                              f"thickness are needed (allowed: <= thickness/4 = {self.thickness / 4:g} m)")
+        if self.kind == "slab_3d" and self.lithium == "layer":
+            raise ValueError("geometry.lithium = 'layer' is not meshed in 3-D (allowed with geometry.kind "
+                             "slab_3d: lithium: boundary)")
         if self.contact_width is not None and self.contact_width > self.width * (1 + 1e-12):
             raise ValueError(f"geometry.contact_width = {self.contact_width:g} m exceeds geometry.width = "
                              f"{self.width:g} m (allowed: <= width)")
@@ -65,7 +71,7 @@ class Geometry(Model):
 
     @property
     def dim(self) -> int:
-        return 1 if self.kind == "slab_1d" else 2
+        return {"slab_1d": 1, "slab_3d": 3}.get(self.kind, 2)
 
     @property
     def band(self) -> float:
@@ -83,6 +89,9 @@ class Geometry(Model):
             fine_depth += self.lithium_thickness
         if self.dim == 1:
             return fine_depth / self.mesh_size + rest / coarse
+        if self.dim == 3:  # 6 tetrahedra per cube of the local size
+            h = self.mesh_size
+            return 6 * self.width**2 * (fine_depth / h**3 + rest / coarse**3 + 1 / h**2)
         return 2 * self.width * (fine_depth / self.mesh_size**2 + rest / coarse**2 + 1 / self.mesh_size)
 
 
@@ -163,13 +172,25 @@ class Lithium(Model):
 
 class Seed(Model):
     """A place of faster or earlier growth: a grain boundary (a band through the electrolyte, normal
-    to the Li face, where the front rate and the diffusivity are multiplied by rate_factor) or a
-    defect (a half-disk of interphase of radius ``size`` on the Li face at the start)."""
+    to the Li face, where the front rate and the diffusivity are multiplied by rate_factor; in 3-D a
+    slab about the plane x = position) or a defect (a half-disk of interphase of radius ``size`` on
+    the Li face at the start; in 3-D a hemisphere centred at x = position on the symmetry plane
+    y = 0), about which growth is faster when it has a rate_factor."""
 
     kind: Literal["grain_boundary", "defect"] = Q("grain_boundary", "-", "grain_boundary or defect")
-    position: float = Q(0.0, "m", "lateral position (distance from the axis)", ge=0)
+    position: float = Q(0.0, "m", "lateral position (distance from the axis; 3-D: x)", ge=0)
     size: float = Q(0.2e-6, "m", "grain boundary: half-width of the band; defect: radius", gt=0)
-    rate_factor: float = Q(5.0, "-", "grain boundary: front rate and diffusivity multiplier", ge=1, le=1e4)
+    rate_factor: float | None = Q(None, "-", "front rate and diffusivity multiplier f: grain boundary, 1 + "
+                                  "(f − 1) exp(−(x − position)²/size²) (null: 5); defect, 1 + (f − 1) "
+                                  "exp(−r²/size²) with r the distance from its centre (null: 1, a defect "
+                                  "that only starts thicker)", ge=1, le=1e4)
+
+    @property
+    def factor(self) -> float:
+        """rate_factor, or its default for the kind (5 for a grain boundary, 1 for a defect)."""
+        if self.rate_factor is not None:
+            return self.rate_factor
+        return 5.0 if self.kind == "grain_boundary" else 1.0
 
 
 class Segment(protocol.Segment):
@@ -262,7 +283,7 @@ class InterphaseConfig(BaseConfig):
     interphase: Interphase = Interphase()
     growth: Growth = Growth()
     lithium: Lithium = Lithium()
-    seeds: list[Seed] = Q([], "-", "fast-growth seeds (2-D)")
+    seeds: list[Seed] = Q([], "-", "fast-growth seeds (2-D, 3-D)")
     operation: Operation = Operation()
     stepping: InterphaseStepping = InterphaseStepping()
     solver: InterphaseSolver = InterphaseSolver()
@@ -275,7 +296,8 @@ class InterphaseConfig(BaseConfig):
     def _rules(self):
         g, gr, f = self.geometry, self.growth, self.fracture
         if self.seeds and g.kind == "slab_1d":
-            raise ValueError("seeds need a 2-D geometry (allowed: geometry.kind slab_2d or slab_axisym)")
+            raise ValueError("seeds need a 2-D or 3-D geometry (allowed: geometry.kind slab_2d, slab_axisym "
+                             "or slab_3d)")
         for i, seed in enumerate(self.seeds):
             if seed.position > g.width:
                 raise ValueError(f"seeds.{i}.position = {seed.position:g} m lies beyond geometry.width "

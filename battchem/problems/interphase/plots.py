@@ -1,5 +1,5 @@
-"""Pictures of an interphase run: thickness, resistance, stresses and cracks against time, and (2-D)
-the interphase, the damage and the largest principal stress at the end."""
+"""Pictures of an interphase run: thickness, resistance, stresses and cracks against time, and (2-D,
+3-D) the interphase, the damage and the largest principal stress at the end."""
 
 from __future__ import annotations
 
@@ -76,11 +76,12 @@ def _panels(path, t, panels, unit, text):
 
 
 def make_plots(problem, outdir: Path) -> list[Path]:
-    """plots/series.png; in 2-D also plots/fields.png (ξ, damage or σ1, at the end of the run)."""
+    """plots/series.png; in 2-D and 3-D also plots/fields.png (ξ, damage or σ1, at the end of the run)."""
     comm = problem.comm
     folder = plotting.plots_folder(outdir, comm)
     grid = None
-    if problem.config.geometry.dim == 2:
+    dim = problem.config.geometry.dim
+    if dim > 1:
         data = {"xi": problem.xi.x.array, "sigma1": problem.sigma1.x.array}
         if problem.core is not None:
             data["d"] = problem.core.d.x.array
@@ -89,7 +90,8 @@ def make_plots(problem, outdir: Path) -> list[Path]:
     def draw() -> list[Path]:
         paths = [series_plot(problem, Path(outdir) / "series.csv", folder / "series.png")]
         if grid is not None:
-            paths.append(field_panels(problem, grid, folder / "fields.png"))
+            fields = field_panels if dim == 2 else field_volume
+            paths.append(fields(problem, grid, folder / "fields.png"))
         return paths
 
     return on_root(comm, draw)
@@ -129,6 +131,57 @@ def field_panels(problem, grid, path: Path) -> Path:
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return Path(path)
+
+
+def field_volume(problem, grid, path: Path) -> Path:
+    """3-D (pyvista, off-screen): the slab mirrored through its symmetry planes x = 0 and y = 0, depth
+    downwards, seen from the side. Left: ξ with a quarter cut away; right: the interphase front (ξ =
+    1/2) and the cracked electrolyte (d ≥ the initiation damage; without fracture, σ1 ≥ 0.9 of its
+    maximum) inside the outline of the slab."""
+    import pyvista
+
+    plotting.ensure_display()
+    g = grid.clean()
+    g.points[:] = g.points * np.array([1e6, 1e6, -1e6])  # µm, Li face on top
+    g = plotting.mirror(g, [(1, 0, 0), (0, 1, 0)]).clean()
+    x0, x1, y0, y1, z0, z1 = g.bounds
+    cut = g.clip_box([0.0, x1 + 1, y0 - 1, 0.0, z0 - 1, z1 + 1], invert=True)
+    f = problem.config.fracture
+    if "d" in g.point_data:
+        level, key, label = f.initiation_damage, "d", f"crack (d >= {f.initiation_damage:g})"
+    else:
+        level, key, label = 0.9 * float(np.nanmax(g.point_data["sigma1"])), "sigma1", "sigma1 >= 0.9 max"
+    # VTK's fonts have no Greek letters
+    bar = {"title": "interphase fraction xi", "color": "black", "vertical": False, "position_x": 0.2,
+           "position_y": 0.04, "width": 0.6, "title_font_size": 16, "label_font_size": 14, "fmt": "%.2g"}
+    plotter = pyvista.Plotter(off_screen=True, shape=(1, 2), window_size=[1800, 860], border=False)
+    plotter.set_background("white")
+    plotter.subplot(0, 0)
+    plotter.add_mesh(cut.extract_surface(nonlinear_subdivision=0), scalars="xi", cmap="viridis", clim=(0, 1),
+                     scalar_bar_args=bar)
+    plotter.add_text("interphase fraction, a quarter cut away", font_size=11, color="black")
+    plotter.subplot(0, 1)
+    plotter.add_mesh(g.outline(), color="black", line_width=1)
+    front = g.contour([0.5], scalars="xi")
+    if front.n_points:
+        plotter.add_mesh(front, color="#3a7bd5", opacity=0.5, smooth_shading=True)
+    crack = g.contour([level], scalars=key)
+    if crack.n_points:
+        plotter.add_mesh(crack, color="#d62728", smooth_shading=True)
+    plotter.add_text(f"interphase front (xi = 1/2, blue), {label} (red)", font_size=11, color="black")
+    plotter.link_views()
+    centre = np.array([0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.5 * (z0 + z1)])
+    size = max(x1 - x0, y1 - y0, z1 - z0)
+    plotter.camera_position = [tuple(centre + size * np.array([1.3, -2.0, 0.9])), tuple(centre), (0, 0, 1)]
+    plotter.reset_camera()  # the same direction, the whole slab in view
+    cfg = problem.config
+    plotter.add_text(f"{cfg.electrolyte.name} | {cfg.interphase.name}, t = {problem._t_accepted:.4g} s; "
+                     f"depth {cfg.geometry.thickness * 1e6:.3g} um, mirrored about x = 0 and y = 0",
+                     position="lower_edge", font_size=9, color="black")
+    path = Path(path)
+    plotter.screenshot(str(path))
+    plotter.close()
+    return path
 
 
 CRACK_TIME = "first_crack_time"

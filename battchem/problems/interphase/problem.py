@@ -53,7 +53,8 @@ from battchem.solvers import (
     staggered,
 )
 
-_COORDINATES = {"slab_1d": "cartesian_1d", "slab_2d": "plane_strain", "slab_axisym": "axisymmetric"}
+_COORDINATES = {"slab_1d": "cartesian_1d", "slab_2d": "plane_strain", "slab_axisym": "axisymmetric",
+                "slab_3d": "cartesian_3d"}
 
 
 @register
@@ -61,7 +62,8 @@ class Interphase(Problem):
     """Interphase growth, expansion stress, electrolyte cracking and resistance."""
 
     name = "interphase"
-    summary = "interphase growth at Li | solid electrolyte: expansion stress, cracking, resistance (1-D, 2-D)"
+    summary = ("interphase growth at Li | solid electrolyte: expansion stress, cracking, resistance "
+               "(1-D, 2-D, 3-D)")
     Config = InterphaseConfig
 
     @classmethod
@@ -83,11 +85,11 @@ class Interphase(Problem):
         w = cs.weight
         x = ufl.SpatialCoordinate(msh)
         self.dim = g.dim
-        depth = x[0] if g.dim == 1 else x[1]
-        self.normal = ufl.as_vector([1, 0, 0]) if g.dim == 1 else ufl.as_vector([0, 1, 0])
+        depth = x[g.dim - 1]  # the last coordinate: x, y or z
+        self.normal = ufl.as_vector([1 if i == g.dim - 1 else 0 for i in range(3)])
         self.layer = g.lithium == "layer"
         self.contact_area = {"slab_1d": 1.0, "slab_2d": g.contact,
-                             "slab_axisym": math.pi * g.contact**2}[g.kind]
+                             "slab_axisym": math.pi * g.contact**2, "slab_3d": g.contact**2}[g.kind]
         self.RT = GAS_CONSTANT * cfg.operation.temperature
 
         def constant(value):
@@ -104,7 +106,7 @@ class Interphase(Problem):
         if self.layer:
             self.li = fem.Function(fem.functionspace(msh, ("DG", 0)), name="lithium_indicator")
             self.li.x.array[:] = (~electrolyte).astype(float)
-        self._node_depth = V.tabulate_dof_coordinates()[:, 0 if g.dim == 1 else 1]
+        self._node_depth = V.tabulate_dof_coordinates()[:, g.dim - 1]
 
         # growth: w = (ĉ, ξ) with c = c_s ĉ ------------------------------------------------
         seg_currents = [s.current_density for s in cfg.operation.segments if s.control == "current"]
@@ -242,11 +244,18 @@ class Interphase(Problem):
 
     # ---------------------------------------------------------------------------------------------
     def _seed_factor(self, x):
-        """1 + Σ (f − 1) exp(−((x_lat − x_gb)/w)²) over the grain-boundary seeds."""
+        """1 + Σ (f − 1) exp(−(s/w)²) over the seeds: s = x_lat − x_gb for a grain boundary, the
+        distance from its centre for a defect."""
         out = np.ones(x.shape[1])
+        dim = self.config.geometry.dim
         for seed in self.config.seeds:
+            if seed.factor == 1.0:
+                continue
             if seed.kind == "grain_boundary":
-                out += (seed.rate_factor - 1) * np.exp(-(((x[0] - seed.position) / seed.size) ** 2))
+                s = np.abs(x[0] - seed.position)
+            else:
+                s = np.sqrt((x[0] - seed.position) ** 2 + np.sum(x[1:dim] ** 2, axis=0))
+            out += (seed.factor - 1) * np.exp(-((s / seed.size) ** 2))
         return out
 
     def _initial_profile(self, x) -> np.ndarray:
@@ -260,12 +269,15 @@ class Interphase(Problem):
 
         if g.dim == 1:
             return front(x[0] - delta0)
-        xi = front(x[1] - delta0)
-        if g.contact < g.width:  # the native layer covers the contact only
-            xi = xi * front(x[0] - g.contact)
+        lateral = x[: g.dim - 1]  # x (2-D), or x and y (3-D)
+        xi = front(x[g.dim - 1] - delta0)
+        if g.contact < g.width:  # the native layer covers the contact only (the square x, y ≤ a in 3-D)
+            for coordinate in lateral:
+                xi = xi * front(coordinate - g.contact)
         for seed in cfg.seeds:
-            if seed.kind == "defect":
-                xi = np.maximum(xi, front(np.hypot(x[0] - seed.position, x[1]) - seed.size))
+            if seed.kind == "defect":  # a half-disk; in 3-D a hemisphere on the plane y = 0
+                distance = np.sqrt((x[0] - seed.position) ** 2 + np.sum(x[1: g.dim] ** 2, axis=0))
+                xi = np.maximum(xi, front(distance - seed.size))
         return xi
 
     def _initial_state(self) -> None:
@@ -356,9 +368,14 @@ class Interphase(Problem):
             dofs = fem.locate_dofs_topological(Vu, fdim, counter)
             bcs.append(fem.dirichletbc(PETSc.ScalarType(0.0), dofs, Vu))
         else:
-            held = [(1, counter), (0, md.facets("axis"))]
-            if g.lateral == "clamped":
-                held.append((0, md.facets("side")))
+            if g.dim == 2:
+                held = [(1, counter), (0, md.facets("axis"))]
+                if g.lateral == "clamped":
+                    held.append((0, md.facets("side")))
+            else:  # each symmetry plane (and a clamped side) holds its normal component
+                held = [(2, counter), (0, md.facets("symmetry_x")), (1, md.facets("symmetry_y"))]
+                if g.lateral == "clamped":
+                    held += [(0, md.facets("side_x")), (1, md.facets("side_y"))]
             for comp, facets in held:
                 dofs = fem.locate_dofs_topological(Vu.sub(comp), fdim, facets)
                 bcs.append(fem.dirichletbc(PETSc.ScalarType(0.0), dofs, Vu.sub(comp)))
@@ -635,7 +652,9 @@ class Interphase(Problem):
         return self.comm.allreduce(local, op=op)
 
     def columns(self):
-        area = {"slab_1d": "-", "slab_2d": "m", "slab_axisym": "m^2"}[self.config.geometry.kind]
+        # Γ_ℓ(d): a count of cracks per unit area (1-D), a length per unit depth (plane strain), an area
+        kind = self.config.geometry.kind
+        area = {"slab_1d": "-", "slab_2d": "m", "slab_axisym": "m^2", "slab_3d": "m^2"}[kind]
         out = [("thickness_mean", "m"), ("thickness_max", "m"), ("li_consumed", "C/m^2"),
                ("current_density", "A/m^2"),
                ("interphase_inplane_stress", "Pa"), ("sigma_h_min", "Pa"), ("sigma_h_max", "Pa"),

@@ -86,12 +86,19 @@ def _field_plot(problem, grid, folder: Path) -> Path:
 
 
 def _damage_plot(problem, grid, path: Path) -> Path:
-    """Final damage field of a run with fracture (disk: in-plane view; sphere: iso view)."""
+    """Final damage field of a run with fracture (disk: in-plane view; sphere: the crack surface d = 0.5
+    inside the translucent particle)."""
     grid.points[:] *= 1e6  # µm
     f = problem.config.fracture
     title = (f"Damage, {_title(problem)}\n{f.model}, {f.split.replace('_', '-')} split, "
              f"l = {f.length_scale * 1e6:.3g} µm, G_c = {f.Gc:g} J/m^2, final state")
-    view = "xy" if problem.config.geometry.kind == "disk" else "iso"
+    g = problem.config.geometry
+    if g.kind == "sphere":  # the crack is inside: its mid-surface d = 0.5 in the translucent particle
+        if g.symmetry == "reduced":
+            grid = plotting.mirror(grid, [(1, 0, 0), (0, 1, 0), (0, 0, 1)])
+        return plotting.crack_picture(grid, "damage", path, level=0.5,
+                                      title=title.replace("final state", "final state, surface d = 0.5"))
+    view = "xy" if g.kind == "disk" else "iso"
     return plotting.field_picture(grid, "damage", path, title=title, bar_title="damage d [-]",
                                   cmap="inferno_r", symmetric=False, view=view)
 
