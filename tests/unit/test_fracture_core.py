@@ -205,7 +205,6 @@ def test_fracture_energy_integrates_the_local_toughness():
     assert core.fracture_energy() == pytest.approx(0.5 * (G1 + G2) * core.crack_measure(), rel=1e-12)
 
 
-
 def accelerator_alone() -> _SafeguardedAcceleration:
     """The accelerator's bookkeeping without a fracture core (record and restart use none)."""
     core = SimpleNamespace(comm=MPI.COMM_WORLD)
