@@ -131,6 +131,11 @@ def field_picture(grid, scalar: str, path: Path, *, title: str, bar_title: str, 
                                       "position_x": 0.85, "position_y": 0.15, "height": 0.7,
                                       "title_font_size": 18, "label_font_size": 16, "fmt": "%.3g"})
     plotter.add_text(title, font_size=12, color="black")
+    return _screenshot(plotter, path, view)
+
+
+def _screenshot(plotter, path: Path, view: str) -> Path:
+    """Write the plotter's picture to ``path`` seen along z (``view`` "xy") or obliquely, and close it."""
     if view == "xy":
         plotter.view_xy()
     else:
@@ -163,14 +168,7 @@ def crack_picture(grid, scalar: str, path: Path, *, level: float, title: str, wi
     if crack.n_points:
         plotter.add_mesh(crack, color="#b2182b", smooth_shading=True, ambient=0.3, diffuse=0.7)
     plotter.add_text(title, font_size=12, color="black")
-    plotter.view_isometric()
-    plotter.camera.azimuth = 25
-    plotter.camera.elevation = 15
-    plotter.camera.zoom(1.1)
-    path = Path(path)
-    plotter.screenshot(str(path))
-    plotter.close()
-    return path
+    return _screenshot(plotter, path, "iso")
 
 
 def curves(path: Path, x: np.ndarray, panels: Sequence[dict], *, xlabel: str, title: str = "",
