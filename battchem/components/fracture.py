@@ -654,17 +654,17 @@ class _SafeguardedAcceleration:
         progress when it fell below (1 − :data:`_ERROR_PROGRESS`) times its best so far; after
         :data:`_ERROR_STALL_SWEEPS` sweeps of Anderson mixing without progress the rest of the step
         is plain sweeps."""
-        self.errors.append(error)
+        self.recorded += 1
         if error < (1.0 - _ERROR_PROGRESS) * self.best_error:
-            self.best_error, self.best_error_sweep = error, len(self.errors)
+            self.best_error, self.best_error_sweep = error, self.recorded
         mixing = self.anderson and not self.escaped
-        stalled = mixing and len(self.errors) - self.best_error_sweep >= _ERROR_STALL_SWEEPS
+        stalled = mixing and self.recorded - self.best_error_sweep >= _ERROR_STALL_SWEEPS
         self.stalled = self.stalled or stalled
 
     def restart(self) -> None:
         """Forget the sweeps so far (the iterate was replaced by another solver's)."""
         self.mixing.reset()
-        self.best_error, self.best_error_sweep = np.inf, len(self.errors)
+        self.best_error, self.best_error_sweep = np.inf, self.recorded
         self.previous_norm, self.best_norm, self.best_sweep = None, np.inf, self.sweeps
         self.growth_streak, self.escaped, self.stalled = 0, False, False
 
@@ -678,7 +678,7 @@ class _SafeguardedAcceleration:
         self.previous_norm: float | None = None
         self.best_norm, self.best_sweep = np.inf, 0
         self.growth_streak = 0
-        self.errors: list[float] = []  # the stagger error after each sweep (see record)
+        self.recorded = 0  # stagger errors recorded in this step (see record)
         self.best_error, self.best_error_sweep = np.inf, 0
         self.escaped = False  # ‖f‖₂ has grown in this step
         self.stalled = False
