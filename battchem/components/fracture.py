@@ -58,6 +58,7 @@ from battchem.solvers import (
     SolveReport,
     SolverStatistics,
     StaggeredResult,
+    absolute_tolerance,
     default_options,
     global_size,
     rigid_body_modes,
@@ -105,7 +106,7 @@ class FractureInput(Model):
 
 def _absolute_tolerance(settings, scale: float) -> float:
     """snes_rtol × the residual's physical scale; snes_atol only while there is none (no load)."""
-    return settings.snes_rtol * scale if scale > 0 else settings.snes_atol
+    return absolute_tolerance(settings.snes_rtol, settings.snes_atol, scale)
 
 
 @dataclass
