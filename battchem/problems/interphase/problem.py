@@ -408,8 +408,11 @@ class Interphase(Problem):
                     "snes_atol": s.snes_atol, "snes_max_it": s.snes_max_it,
                     **s.petsc_options.get("mechanics", {})}
             nns = rigid_body_modes if (cs.displacement_shape and opts.get("pc_type") == "gamg") else None
+            # viscoplastic Newton: absolute tolerance snes_rtol × the load (reactions + unbalanced force),
+            # not snes_atol in newtons (a nanometre column's whole residual is ~1e-14 N)
             self.mech_solver = NonlinearSolver(F_u, self.u, bcs, prefix="mechanics_", options=opts,
-                                               linear=not plastic, near_nullspace=nns)
+                                               linear=not plastic, near_nullspace=nns,
+                                               residual_scale=lambda: self.mech_solver.load_norm())
         self.u_old = self.u.x.array.copy()
         self.stress = stress + self.prestress  # the physical stress
         V = self.V
