@@ -119,6 +119,7 @@ class StaggerOutcome:
     sweep_change: float = float("nan")  # ‖d_k − d_{k−1}‖∞ at the last sweep
     safeguarded: int = 0  # accelerated iterates replaced by plain ones (energy increase)
     newton: str = ""  # monolithic switch in this step: "" (none), "converged" or why it was rejected
+    escaped: bool = False  # given up because the sweeps left the state (see _ESCAPE_SWEEPS)
 
     @property
     def converged(self) -> bool:
@@ -515,7 +516,8 @@ class PhaseFieldFracture:
                                            result.report.seconds))
         self.last = StaggerOutcome(result, self.damage_change(), measures["residual"], measures["change"],
                                    accelerator.safeguarded if accelerator is not None else 0,
-                                   switch.outcome if switch is not None else "")
+                                   switch.outcome if switch is not None else "",
+                                   accelerator is not None and accelerator.gave_up)
         return self.last
 
     def initialise_damage(self) -> SolveReport:
@@ -687,6 +689,7 @@ class _SafeguardedAcceleration:
         self.energy = 0.0
         self.pending = False  # an accelerated iterate awaits its safeguard check
         self.safeguarded = 0
+        self.gave_up = False  # the step was given up by the _ESCAPE_SWEEPS rule
 
     def mix(self) -> SolveReport:
         """First stage of every sweep: replace the plain iterate (the current d) by the
@@ -705,6 +708,7 @@ class _SafeguardedAcceleration:
         self.previous_norm = norm
         self.growth_streak = self.growth_streak + 1 if growing else 0
         if self.abortable and self.growth_streak >= _ESCAPE_SWEEPS:
+            self.gave_up = True
             return SolveReport(False, reason=f"the sweeps leave the state at this load ({self.growth_streak} "
                                "growing residuals in a row: the crack runs); a smaller step")
         if self.stalled:
