@@ -437,12 +437,18 @@ class PhaseFieldFracture:
         return report
 
     def solve_damage(self) -> SolveReport:
-        """The d-step at the current u (history field updated from it first), with d ≥ d_n."""
+        """The d-step at the current u (history field updated from it first), with d_n ≤ d ≤ 1.
+
+        AT2 with a history field is a linear solve without bounds: its P1 solution is projected onto
+        [d_n, max(d_n, 1)] (irreversibility; and the continuous solution's d ≤ 1, which P1 misses by
+        up to 1 % next to a sharp rise of 𝓗, where the consistent reaction term breaks the discrete
+        maximum principle)."""
         if self.params.irreversibility == "history":
             self.H.interpolate(self._history_expr)
         report = self.d_solver.solve()
-        if self.d_solver.linear:  # AT2 with a history field: no bounds in the solve
-            np.maximum(self.d.x.array, self.d_old.x.array, out=self.d.x.array)
+        if self.d_solver.linear:
+            d, d_n = self.d.x.array, self.d_old.x.array
+            np.minimum(np.maximum(d, d_n), np.maximum(d_n, 1.0), out=d)
         return report
 
     def _owned(self, f: fem.Function) -> np.ndarray:

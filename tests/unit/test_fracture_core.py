@@ -347,3 +347,29 @@ def test_homogeneous_damage_does_not_depend_on_the_unit_of_length(length):
     # 1e-8: Newton on the (linear in d) AT1 equation to snes_rtol = 1e-9 of the damage scale
     assert lowest == pytest.approx(0.5, abs=1e-8)
     assert core.damage_max() == pytest.approx(0.5, abs=1e-8)
+
+
+@pytest.mark.mpi
+def test_history_damage_stays_within_one():
+    """AT2 with a history field: 𝓗₀ = 1e4 J/m³ in one row of cells of a unit square (h = 1/32,
+    ℓ = 0.05, G_c = 1) drives d to ≈ 1 there; the P1 solution of the unbounded linear d-step
+    overshoots to 1.008 next to the rise of 𝓗 (measured before the projection). The d-step keeps
+    d_n ≤ d ≤ 1, and leaves the solution unchanged wherever it was inside the bounds."""
+    n = 32
+    msh = dmesh.create_unit_square(MPI.COMM_WORLD, n, n)
+    Vu = fem.functionspace(msh, ("Lagrange", 1, (2,)))
+    Vd = fem.functionspace(msh, ("Lagrange", 1))
+    cs = CoordinateSystem(msh, "plane_strain")
+    core = PhaseFieldFracture(Vu, Vd, cs.strain, cs.weight, ufl.dx(domain=msh), 1e9, 0.3,
+                              FractureInput(Gc=1.0, length_scale=0.05, model="AT2", irreversibility="history"),
+                              SolverConfig(), initial_history=lambda x: np.where(np.abs(x[1] - 0.5) < 0.6 / n, 1e4, 0.0))
+    core.H.interpolate(core._history_expr)
+    core.d_solver.solve()  # the bare linear solve, from d = 0
+    unbounded = core.d.x.array.copy()
+    assert msh.comm.allreduce(unbounded.max(), op=MPI.MAX) > 1.005  # the overshoot this guards against
+    core.d.x.array[:] = 0.0
+    assert core.solve_damage().converged  # the same solve from d = 0, projected
+    assert core.damage_max() == pytest.approx(1.0, abs=1e-12)
+    inside = unbounded <= 1.0
+    assert np.array_equal(core.d.x.array[inside], unbounded[inside])
+    assert np.all(core.d.x.array >= 0.0)
