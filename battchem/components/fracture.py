@@ -84,9 +84,10 @@ class FractureInput(Model):
         "hybrid (Ambati 2015): isotropically degraded stress g(d) ∂ψ/∂ε (a linear displacement problem), "
         "the split only in the driving force")
     stagger: Literal["plain", "overrelaxed", "anderson", "adaptive"] = Q(
-        "anderson", "-", "alternate minimisation: plain u ⇄ d sweeps (the reference); overrelaxed: damage updates "
-        "over-relaxed while the sweeps leave an unstable state (a running crack); anderson: also Anderson-mixed "
-        "while they contract (both safeguarded: d_n ≤ d ≤ 1 and the energy decreasing, else a plain sweep); "
+        "adaptive", "-", "alternate minimisation: plain u ⇄ d sweeps (the reference); overrelaxed: damage "
+        "updates over-relaxed while the sweeps leave an unstable state (a running crack); anderson: also "
+        "Anderson-mixed while they contract (both safeguarded: d_n ≤ d ≤ 1 and the energy decreasing, else a "
+        "plain sweep); "
         "adaptive: Anderson-mixed while they contract, then extrapolated along the slow direction with a "
         "factor from the observed contraction (Aitken) capped by an ω that grows while accepted and halves "
         "when not (same safeguards)")
