@@ -220,7 +220,8 @@ class SolverConfig(Model):
     direct_max_dofs: int = Q(60000, "-", "largest problem solved directly with solver auto", ge=0)
     rtol: float = Q(1e-9, "-", "relative tolerance of Krylov solves", gt=0, lt=1)
     snes_rtol: float = Q(1e-9, "-", "relative tolerance of Newton solves", gt=0, lt=1)
-    snes_atol: float = Q(1e-12, "-", "absolute tolerance of Newton solves", gt=0)
+    snes_atol: float = Q(1e-12, "-", "absolute tolerance of Newton solves whose residual is already "
+                         "scaled or has no physical scale (else snes_rtol × that scale: docs/solvers.md)", gt=0)
     snes_max_it: int = Q(25, "-", "Newton iteration limit per solve", ge=1)
     stagger_tol: float = Q(1e-7, "-", "tolerance of staggered (partitioned) iterations", gt=0, lt=1)
     stagger_max_it: int = Q(50, "-", "staggered iteration limit per step", ge=1)

@@ -66,6 +66,17 @@ def default_options(block: str, n_global: int, settings) -> dict[str, object]:
     raise ValueError(f"unknown block type {block!r}")
 
 
+def absolute_tolerance(rtol: float, atol: float, scale: float) -> float:
+    """Absolute Newton tolerance ``rtol × scale``, with ``scale`` the physical size of the residual
+    (the residual of a unit change of the unknown, or the load the body carries); ``atol`` only when
+    the scale is 0 (nothing to measure against).
+
+    A fixed ``atol`` is a number in the residual's units (SI forces, fluxes...): in a micrometre
+    body a whole residual can lie below it, and SNES would then stop at its first residual with the
+    state unchanged."""
+    return rtol * scale if scale > 0 else atol
+
+
 class OptionsScope:
     """The PETSc options of one solver, present in PETSc's global database only while the solver is
     set up or solves (``with scope: ...``), so that nothing leaks into the next solver or run in the
@@ -207,6 +218,9 @@ class NonlinearSolver:
         the Jacobian that is refreshed only after :meth:`rebuild_preconditioner` (and at the first
         solve), while the Krylov method always sees the current Jacobian (needs a Krylov
         ``ksp_type``, not ``preonly``; costs a second matrix).
+    residual_scale : callable returning the residual's physical scale (e.g. :meth:`load_norm`),
+        evaluated before each Newton solve (not for ``linear``): the absolute tolerance is then
+        :func:`absolute_tolerance` (snes_rtol × scale; snes_atol, as set by the options, when 0).
     """
 
     def __init__(self, F, u: fem.Function, bcs: Sequence[fem.DirichletBC] = (), J=None, *,
@@ -214,7 +228,8 @@ class NonlinearSolver:
                  jacobian_key: Callable[[], Hashable] | None = None,
                  near_nullspace: PETSc.NullSpace | None = None,
                  bounds: tuple[fem.Function, fem.Function] | None = None,
-                 lagged_preconditioner: bool = False):
+                 lagged_preconditioner: bool = False,
+                 residual_scale: Callable[[], float] | None = None):
         self.u = u
         self.bcs = list(bcs)
         self.prefix = prefix
@@ -272,6 +287,9 @@ class NonlinearSolver:
         if not linear:
             snes.setMonitor(lambda snes, its, norm: interrupt.check(comm))
         self.snes = snes
+        self._residual_scale = residual_scale
+        self._tolerances = snes.getTolerances()[:2]  # (rtol, atol) as the options set them
+        self._raw = None  # work vector of load_norm
 
     # SNES callbacks ---------------------------------------------------------------------
     def _residual(self, snes, x, b):
@@ -304,6 +322,18 @@ class NonlinearSolver:
                 P.assemble()
             self._refresh_preconditioner = False
             self.preconditioner_builds += 1
+
+    def load_norm(self) -> float:
+        """‖F(u)‖ at the current u over every row, Dirichlet rows included and unmodified: the
+        unbalanced force on the free rows plus the reactions on the held ones, i.e. the load the
+        body carries (the reactions alone at equilibrium). (Collective; assembles F.)"""
+        if self._raw is None:
+            self._raw = fem_petsc.create_vector(self.L)
+        with self._raw.localForm() as local:
+            local.set(0.0)
+        fem_petsc.assemble_vector(self._raw, self.L)
+        self._raw.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        return self._raw.norm()
 
     def invalidate(self) -> None:
         """Force reassembly of the Jacobian at the next solve."""
@@ -344,6 +374,9 @@ class NonlinearSolver:
         if geometry_revision(self._mesh) != self._revision:
             self.refresh()
         self.u.x.petsc_vec.stateIncrease()  # u may have been written through numpy (see Projector)
+        if self._residual_scale is not None and not self.linear:  # ksponly tests no tolerance
+            rtol, atol = self._tolerances
+            self.snes.setTolerances(atol=absolute_tolerance(rtol, atol, self._residual_scale()))
         self.u.x.petsc_vec.copy(self.x)
         with self._scope:
             try:
@@ -366,6 +399,8 @@ class NonlinearSolver:
     def destroy(self) -> None:
         for obj in (self.snes, self.A, self.b, self.x) + ((self.P,) if self.P is not self.A else ()):
             obj.destroy()
+        if self._raw is not None:
+            self._raw.destroy()
 
 
 _UNSET = object()

@@ -59,6 +59,7 @@ from battchem.solvers import (
     SolveReport,
     SolverStatistics,
     StaggeredResult,
+    absolute_tolerance,
     default_options,
     global_size,
     rigid_body_modes,
@@ -111,7 +112,7 @@ class FractureInput(Model):
 
 def _absolute_tolerance(settings, scale: float) -> float:
     """snes_rtol × the residual's physical scale; snes_atol only while there is none (no load)."""
-    return settings.snes_rtol * scale if scale > 0 else settings.snes_atol
+    return absolute_tolerance(settings.snes_rtol, settings.snes_atol, scale)
 
 
 @dataclass
@@ -124,6 +125,7 @@ class StaggerOutcome:
     sweep_change: float = float("nan")  # ‖d_k − d_{k−1}‖∞ at the last sweep
     safeguarded: int = 0  # accelerated iterates replaced by plain ones (energy increase)
     newton: str = ""  # monolithic switch in this step: "" (none), "converged" or why it was rejected
+    escaped: bool = False  # given up because the sweeps left the state (see _ESCAPE_SWEEPS)
 
     @property
     def converged(self) -> bool:
@@ -520,7 +522,8 @@ class PhaseFieldFracture:
                                            result.report.seconds))
         self.last = StaggerOutcome(result, self.damage_change(), measures["residual"], measures["change"],
                                    accelerator.safeguarded if accelerator is not None else 0,
-                                   switch.outcome if switch is not None else "")
+                                   switch.outcome if switch is not None else "",
+                                   accelerator is not None and accelerator.gave_up)
         return self.last
 
     def initialise_damage(self) -> SolveReport:
@@ -735,6 +738,7 @@ class _SafeguardedAcceleration:
         self.energy = 0.0
         self.pending = False  # an accelerated iterate awaits its safeguard check
         self.safeguarded = 0
+        self.gave_up = False  # the step was given up by the _ESCAPE_SWEEPS rule
 
     def mix(self) -> SolveReport:
         """First stage of every sweep: replace the plain iterate (the current d) by the
@@ -754,6 +758,7 @@ class _SafeguardedAcceleration:
         self.previous_norm = norm
         self.growth_streak = self.growth_streak + 1 if growing else 0
         if self.abortable and self.growth_streak >= _ESCAPE_SWEEPS:
+            self.gave_up = True
             return SolveReport(False, reason=f"the sweeps leave the state at this load ({self.growth_streak} "
                                "growing residuals in a row: the crack runs); a smaller step")
         if self.stalled:

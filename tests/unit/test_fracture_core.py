@@ -16,6 +16,7 @@ from ufl.corealg.traversal import unique_pre_traversal
 
 from battchem.components.fracture import (
     _ERROR_STALL_SWEEPS,
+    _ESCAPE_SWEEPS,
     FractureInput,
     PhaseFieldFracture,
     _clip_to_bounds,
@@ -251,6 +252,57 @@ def test_accelerated_stagger_stalls_when_the_error_cycles():
         accelerator.record(e)
         stalls.append(accelerator.stalled)
     assert stalls.index(True) + 1 == 3 + 30  # the best since the restart: 6.5e-4 at its 3rd sweep
+
+
+class DamageIterates:
+    """The damage iterates the accelerator reads and writes, without a fracture core: the plain next
+    iterate G(x) is set by the test (the d-step's result), the lower bound is 0."""
+
+    comm = MPI.COMM_WORLD
+
+    def __init__(self, n: int = 4):
+        self.d_iter, self.d = np.zeros(n), np.zeros(n)
+
+    def _owned(self, f):
+        return f
+
+    def _set_owned(self, f, values):
+        f[:] = values
+
+    def _lower_bound(self):
+        return np.zeros_like(self.d)
+
+    def total_energy(self):
+        return 0.0
+
+
+def sweeps_until_given_up(residual_norms, abort_change) -> tuple[int | None, _SafeguardedAcceleration]:
+    """Drive the accelerator's first stage with plain residuals f = G(x) − x of the given ‖f‖₂ (from
+    x = 0.1, inside the bounds): the sweep whose stage failed, or None."""
+    iterates = DamageIterates()
+    accelerator = _SafeguardedAcceleration(iterates, FractureInput(Gc=GC, length_scale=ELL), abort_change)
+    for sweep, norm in enumerate([0.0, *residual_norms], start=1):
+        iterates.d_iter[:] = 0.1
+        iterates.d[:] = 0.1 + norm / 2  # ‖f‖₂ over 4 entries
+        if not accelerator.mix().converged:
+            return sweep, accelerator
+        accelerator.pending = False
+    return None, accelerator
+
+
+def test_accelerated_stagger_gives_up_a_step_whose_sweeps_leave_the_state():
+    """With a step-size limit, :data:`_ESCAPE_SWEEPS` = 5 growing ‖G(x) − x‖₂ in a row (the crack
+    runs at this load) give the step up at once and say why (``StaggerOutcome.escaped``: the
+    interphase problem then solves the jump through once a cut-back escapes again, instead of
+    cutting the step for ever); a decrease restarts the count; without a limit the sweeps go on."""
+    assert _ESCAPE_SWEEPS == 5
+    growing = 1e-3 * 1.05 ** np.arange(8)  # a crack leaving the state: ‖f‖ grows by a few % a sweep
+    sweep, accelerator = sweeps_until_given_up(growing, abort_change=0.2)
+    assert (sweep, accelerator.gave_up) == (1 + 1 + 5, True)  # the first sweep has no residual yet
+    interrupted = [*growing[:4], 0.5e-3, *growing[:6]]
+    sweep, accelerator = sweeps_until_given_up(interrupted, abort_change=0.2)
+    assert (sweep, accelerator.gave_up) == (6 + 5, True)  # sweep 6 decreased, 7 … 11 grew again
+    assert sweeps_until_given_up(growing, abort_change=None)[0] is None
 
 
 def test_accelerated_damage_is_clipped_above_a_history_damage_beyond_one():

@@ -8,7 +8,14 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from battchem.config import SolverConfig
-from battchem.solvers import NonlinearSolver, Projector, SolveReport, default_options, staggered
+from battchem.solvers import (
+    NonlinearSolver,
+    Projector,
+    SolveReport,
+    absolute_tolerance,
+    default_options,
+    staggered,
+)
 
 SETTINGS = SolverConfig()
 
@@ -34,6 +41,41 @@ def test_newton_on_a_nonlinear_diffusion_problem():
     assert report.converged and 2 <= report.iterations <= 12
     err = np.abs(u.x.array - g.x.array).max()
     assert MPI.COMM_WORLD.allreduce(err, op=MPI.MAX) < 1e-10
+
+
+def _homogeneous_reaction(L: float, scaled: bool):
+    """∫ L² ∇u·∇q + (u³ − 1) q dx = 0 on a cube of side L from u = 1 + x/L: the exact solution
+    u = 1 (P1 holds it); returns the report and max |u − 1|."""
+    msh = mesh.create_box(MPI.COMM_WORLD, [[0, 0, 0], [L, L, L]], [4, 4, 4], mesh.CellType.tetrahedron)
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    u, q = fem.Function(V), ufl.TestFunction(V)
+    u.interpolate(lambda x: 1 + x[0] / L)
+    F = (L**2 * ufl.inner(ufl.grad(u), ufl.grad(q)) + (u**3 - 1) * q) * ufl.dx
+    solver = NonlinearSolver(F, u, [], prefix="test_scale_", options={
+        **default_options("diffusion", 125, SETTINGS), "snes_rtol": 1e-9, "snes_atol": 1e-12},
+        residual_scale=(lambda: solver.load_norm()) if scaled else None)
+    report = solver.solve()
+    err = MPI.COMM_WORLD.allreduce(np.abs(u.x.array - 1).max(), op=MPI.MAX)
+    solver.destroy()
+    return report, err
+
+
+@pytest.mark.mpi
+def test_load_scaled_absolute_tolerance_does_not_depend_on_the_unit_of_length():
+    """The same homogeneous problem on a 1 m and a 1 µm cube: with the absolute tolerance snes_rtol ×
+    ‖F(u_0)‖ (``residual_scale``) Newton takes the same iterations and reaches u = 1 in both; with the
+    SI snes_atol 1e-12 the micrometre cube's whole residual (~1e-19) passes it and SNES returns the
+    initial guess unsolved (0 iterations, error 1). Error bound 1e-8: rtol 1e-9 on a residual whose
+    scale is that of a unit change of u (measured 1.1e-12 in 5 iterations at both sizes)."""
+    metre, _ = _homogeneous_reaction(1.0, scaled=True)
+    for L in (1.0, 1e-6):
+        report, err = _homogeneous_reaction(L, scaled=True)
+        assert report.converged and report.iterations >= 1 and err < 1e-8
+        assert report.iterations == metre.iterations
+    unscaled, err = _homogeneous_reaction(1e-6, scaled=False)  # the defect the scale removes
+    assert unscaled.converged and unscaled.iterations == 0 and err == pytest.approx(1.0)
+    assert absolute_tolerance(1e-9, 1e-12, 0.0) == 1e-12  # no scale (no load): snes_atol
+    assert absolute_tolerance(1e-9, 1e-12, 1e-14) == pytest.approx(1e-23)
 
 
 def test_linear_solver_reuses_its_matrix_until_the_key_changes():

@@ -408,8 +408,11 @@ class Interphase(Problem):
                     "snes_atol": s.snes_atol, "snes_max_it": s.snes_max_it,
                     **s.petsc_options.get("mechanics", {})}
             nns = rigid_body_modes if (cs.displacement_shape and opts.get("pc_type") == "gamg") else None
+            # viscoplastic Newton: absolute tolerance snes_rtol × the load (reactions + unbalanced force),
+            # not snes_atol in newtons (a nanometre column's whole residual is ~1e-14 N)
             self.mech_solver = NonlinearSolver(F_u, self.u, bcs, prefix="mechanics_", options=opts,
-                                               linear=not plastic, near_nullspace=nns)
+                                               linear=not plastic, near_nullspace=nns,
+                                               residual_scale=lambda: self.mech_solver.load_norm())
         self.u_old = self.u.x.array.copy()
         self.stress = stress + self.prestress  # the physical stress
         V = self.V
@@ -448,9 +451,10 @@ class Interphase(Problem):
     def _solve_mechanics(self, abort, dt=None):
         """u (⇄ d with fracture) at the current ξ; sets ``_mech`` = (sweeps, ‖Δd‖∞ over the step).
 
-        With fracture, a sweep whose ‖Δd‖∞ exceeds ``abort`` fails the step so that a smaller one is
-        tried, unless the jump is unstable: a cut-back that did not shrink it (a crack that runs at a
-        fixed load runs however short the step), which is then solved through."""
+        With fracture, a sweep whose ‖Δd‖∞ exceeds ``abort``, or sweeps that leave the state (the
+        accelerated stagger's escape), fail the step so that a smaller one is tried, unless the jump
+        is unstable: a cut-back that did not shrink it or escaped again (a crack that runs at a fixed
+        load runs however short the step), which is then solved through."""
         if self.core is None:
             self._mech = (1, 0.0)
             return self.mech_solver.solve()
@@ -458,9 +462,9 @@ class Interphase(Problem):
         sweeps, report = outcome.result.iterations, outcome.result.report
         jump = self.core.damage_change()
         self._unstable = False
-        if not report.converged and abort is not None and jump > abort and dt is not None:
+        if not report.converged and abort is not None and (jump > abort or outcome.escaped) and dt is not None:
             previous = self._aborted
-            if previous is not None and dt < previous[0] and jump > 0.5 * previous[1]:
+            if previous is not None and dt < previous[0] and (outcome.escaped or jump > 0.5 * previous[1]):
                 outcome = self.core.solve(abort_change=None)
                 sweeps, report = sweeps + outcome.result.iterations, report + outcome.result.report
                 report.converged = outcome.result.report.converged
