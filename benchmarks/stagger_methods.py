@@ -2,7 +2,7 @@
 method on the notched plate in tension run to failure at ℓ/h = 2 … 5 (1 rank) and on the demo's
 cracking disk (problems/demo_particle_disk_crack.yaml, 2 ranks), in one run on one machine.
 
-Methods (``--methods``): plain (the reference), overrelaxed, anderson (``fracture.stagger``),
+Methods (``--methods``): plain (the reference), overrelaxed, anderson, adaptive (``fracture.stagger``),
 hybrid (``fracture.formulation: hybrid`` with the default stagger; another model: its peak is
 compared with the anisotropic plain one for information), and anderson_newton / hybrid_newton (the
 same with ``fracture.monolithic_switch``: Newton on (u, d) after 10 stalled sweeps; its Newton
@@ -41,7 +41,8 @@ DISK = ROOT / "problems" / "demo_particle_disk_crack.yaml"
 LENGTH_SCALE = 1.5e-5  # m, the plate input's ℓ
 SWITCH = 10  # stalled sweeps before the monolithic Newton (fracture.monolithic_switch)
 METHODS = {"plain": ["fracture.stagger=plain"], "overrelaxed": ["fracture.stagger=overrelaxed"],
-           "anderson": ["fracture.stagger=anderson"], "hybrid": ["fracture.formulation=hybrid"],
+           "anderson": ["fracture.stagger=anderson"], "adaptive": ["fracture.stagger=adaptive"],
+           "hybrid": ["fracture.formulation=hybrid"],
            "anderson_newton": ["fracture.stagger=anderson", f"fracture.monolithic_switch={SWITCH}"],
            "hybrid_newton": ["fracture.formulation=hybrid", f"fracture.monolithic_switch={SWITCH}"]}
 QUIET = ["output.plots=false", "output.fields_every=0", "output.checkpoint_every=0", "output.progress_every=1000"]
