@@ -371,5 +371,9 @@ def test_history_damage_stays_within_one():
     assert core.solve_damage().converged  # the same solve from d = 0, projected
     assert core.damage_max() == pytest.approx(1.0, abs=1e-12)
     inside = unbounded <= 1.0
-    assert np.array_equal(core.d.x.array[inside], unbounded[inside])
+    # the same linear solve twice agrees to round-off, not bitwise (2 ranks in CI differed in the
+    # last digits: a parallel direct solve's reductions may be ordered differently); 1e-10 is far
+    # below the 8e-3 overshoot and above round-off of d ≤ 1
+    difference = np.abs(core.d.x.array[inside] - unbounded[inside]).max(initial=0.0)
+    assert difference < 1e-10, difference
     assert np.all(core.d.x.array >= 0.0)
