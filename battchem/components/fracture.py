@@ -110,11 +110,6 @@ class FractureInput(Model):
         "but above this fraction of it", gt=0, lt=1)
 
 
-def _absolute_tolerance(settings, scale: float) -> float:
-    """snes_rtol × the residual's physical scale; snes_atol only while there is none (no load)."""
-    return absolute_tolerance(settings.snes_rtol, settings.snes_atol, scale)
-
-
 @dataclass
 class StaggerOutcome:
     """A converged or failed staggered solve of one load step."""
@@ -311,7 +306,7 @@ class PhaseFieldFracture:
         # d: snes_rtol × ‖∫ 2G_c/(c_w ℓ) q w dx‖, the residual of a unit change of damage.
         unit = fem.form(2 * self.Gc / (pf.normalisation(p.model) * ell) * q * weight * dx_damage)
         self._d_scale = self._norm(unit)
-        self.d_solver.snes.setTolerances(atol=_absolute_tolerance(s, self._d_scale))
+        self.d_solver.snes.setTolerances(atol=absolute_tolerance(s.snes_rtol, s.snes_atol, self._d_scale))
         gamma = pf.crack_surface_density(self.d, ell, p.model)
         self.forms = {
             "elastic_energy": fem.form(self.energy_density * weight * dx),
@@ -419,7 +414,7 @@ class PhaseFieldFracture:
         formulation the preconditioner is rebuilt only when the last solve needed more than
         ``preconditioner_reuse_its`` Krylov iterations (or a solve with the old one failed)."""
         s = self.settings
-        self.u_solver.snes.setTolerances(atol=_absolute_tolerance(s, self._load_scale))
+        self.u_solver.snes.setTolerances(atol=absolute_tolerance(s.snes_rtol, s.snes_atol, self._load_scale))
         rebuilds = self.u_solver.preconditioner_builds
         if self._reuse_its is not None and self._last_u_krylov > self._reuse_its:
             self.u_solver.rebuild_preconditioner()
@@ -453,8 +448,7 @@ class PhaseFieldFracture:
             self.H.interpolate(self._history_expr)
         report = self.d_solver.solve()
         if self.d_solver.linear:
-            d, d_n = self.d.x.array, self.d_old.x.array
-            np.minimum(np.maximum(d, d_n), np.maximum(d_n, 1.0), out=d)
+            self.d.x.array[:] = _clip_to_bounds(self.d.x.array, self.d_old.x.array)
         return report
 
     def _owned(self, f: fem.Function) -> np.ndarray:
@@ -662,10 +656,11 @@ _EXTRAPOLATION_ENERGY_SLACK = 1e-5
 
 
 def _clip_to_bounds(update: np.ndarray, lower: np.ndarray) -> np.ndarray:
-    """The accelerated damage clipped to d_n ≤ d ≤ max(d_n, 1). The linear AT2 history step has no
-    upper bound, so d_n may exceed 1 a little (1.0007 at the LAGP contact edge): a clip to 1 there
-    put d below d_n, the d-step raised it back, and every sweep measured the same ‖Δd‖∞ = d_n − 1
-    (the stagger stagnated at 6.5e-4 and the step failed at any size)."""
+    """Damage (an accelerated update, or the unbounded AT2 history step) clipped to
+    d_n ≤ d ≤ max(d_n, 1). d_n above 1 (from checkpoints written before the history step was
+    bounded: 1.0007 at the LAGP contact edge) is kept: a clip to 1 there put d below d_n, the d-step
+    raised it back, and every sweep measured the same ‖Δd‖∞ = d_n − 1 (the stagger stagnated at
+    6.5e-4 and the step failed at any size)."""
     return np.clip(update, lower, np.maximum(lower, 1.0))
 
 
