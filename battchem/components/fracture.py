@@ -654,6 +654,18 @@ _RELAX_GROWTH = 1.25
 # accepts 1e-4: solutions with the plain answer raised Π by up to 1.4e-5.)
 _EXTRAPOLATION_ENERGY_SLACK = 1e-5
 
+# Once ‖f‖₂ after the escape falls below this fraction of its largest value in the step (the jumps
+# right after an extrapolation not counted), the crack has run through or arrested and the sweeps
+# contract to a stable state: the rest of the step is plain sweeps. Extrapolating there overshoots
+# (the next residual points back: cos(f_k, f_{k−1}) ≈ −1) by the cap ω_max = 25–50 that the
+# running crack left, which then grows again after each extrapolation the loose energy slack
+# accepts: on the coarse notched plate at ℓ/h = 4 the crack had run through by sweep 116 of the
+# failure step (Γ_ℓ constant to 1e-5, ‖f‖₂ from 1.7 down to 1e-2), then ‖f‖₂ cycled between 3e-5
+# and 3e-2 for 310 sweeps until _STALL_SWEEPS ended them (431 sweeps; 129 with this rule). Over
+# every step of the plate at ℓ/h = 2–5, ‖f‖₂/peak stayed ≥ 0.046 before the crack had run through
+# and fell to 0.002–0.0099 at the first sweep after (the rule fires there): the bound sits between.
+_ARREST_FRACTION = 2e-2
+
 
 def _clip_to_bounds(update: np.ndarray, lower: np.ndarray) -> np.ndarray:
     """Damage (an accelerated update, or the unbounded AT2 history step) clipped to
@@ -689,7 +701,9 @@ class _SafeguardedAcceleration:
     (Storvik et al. 2021 adapt the acceleration to the residual's evolution): × :data:`_OMEGA_GROWTH`
     after an accepted extrapolation, ÷ 2 after a rejected one; one plain sweep follows an
     extrapolation whose ‖f‖₂ grew by more than :data:`_RELAX_GROWTH`; ω < :data:`_OMEGA_FLOOR`
-    gives a plain sweep. The energy test allows :data:`_EXTRAPOLATION_ENERGY_SLACK` there.
+    gives a plain sweep. The energy test allows :data:`_EXTRAPOLATION_ENERGY_SLACK` there. Once ‖f‖₂
+    falls below :data:`_ARREST_FRACTION` of its peak in the step (the crack has run through), the
+    rest of the step is plain sweeps.
 
     The update is clipped to d_n ≤ d ≤ max(d_n, 1) (irreversibility) and kept only if the energy
     Π(u, d) after its u-step does not exceed Π(u_{k−1}, g) — the energy of the plain iterate before
@@ -716,6 +730,7 @@ class _SafeguardedAcceleration:
         self.previous_norm, self.best_norm, self.best_sweep = None, np.inf, self.sweeps
         self.growth_streak, self.escaped, self.stalled = 0, False, False
         self.extrapolated, self.contraction_known = False, False
+        self.peak_norm, self.arrested = 0.0, False
 
     def __init__(self, core: PhaseFieldFracture, params: FractureInput, abort_change: float | None = None):
         self.core = core
@@ -735,6 +750,8 @@ class _SafeguardedAcceleration:
         self.best_error, self.best_error_sweep = np.inf, 0
         self.escaped = False  # ‖f‖₂ has grown in this step
         self.stalled = False
+        self.peak_norm = 0.0  # adaptive: the largest ‖f‖₂ of the step, not right after an extrapolation
+        self.arrested = False  # adaptive: ‖f‖₂ fell below _ARREST_FRACTION of peak_norm after the escape
         self.plain: np.ndarray | None = None
         self.energy = 0.0
         self.pending = False  # an accelerated iterate awaits its safeguard check
@@ -762,7 +779,10 @@ class _SafeguardedAcceleration:
             self.gave_up = True
             return SolveReport(False, reason=f"the sweeps leave the state at this load ({self.growth_streak} "
                                "growing residuals in a row: the crack runs); a smaller step")
-        if self.stalled:
+        if self.adaptive and not self.extrapolated:
+            self.peak_norm = max(self.peak_norm, norm)
+            self.arrested = self.arrested or (self.escaped and norm < _ARREST_FRACTION * self.peak_norm)
+        if self.stalled or self.arrested:
             return SolveReport(True)
         if self.adaptive and (growing or self.escaped):
             self.escaped = True

@@ -15,6 +15,7 @@ from petsc4py import PETSc
 from ufl.corealg.traversal import unique_pre_traversal
 
 from battchem.components.fracture import (
+    _ARREST_FRACTION,
     _ERROR_STALL_SWEEPS,
     _ESCAPE_SWEEPS,
     FractureInput,
@@ -303,6 +304,38 @@ def test_accelerated_stagger_gives_up_a_step_whose_sweeps_leave_the_state():
     sweep, accelerator = sweeps_until_given_up(interrupted, abort_change=0.2)
     assert (sweep, accelerator.gave_up) == (6 + 5, True)  # sweep 6 decreased, 7 … 11 grew again
     assert sweeps_until_given_up(growing, abort_change=None)[0] is None
+
+
+def accelerated_sweeps(residual_norms) -> list[bool]:
+    """Whether the adaptive accelerator's first stage replaced the plain iterate, sweep by sweep, for
+    plain residuals f = G(x) − x of the given ‖f‖₂ (from x = 0.1; each replacement then dropped, so
+    every ‖f‖₂ is a plain sweep's)."""
+    iterates = DamageIterates()
+    params = FractureInput(Gc=GC, length_scale=ELL, stagger="adaptive")
+    accelerator = _SafeguardedAcceleration(iterates, params)
+    replaced = []
+    for norm in [0.0, *residual_norms]:
+        iterates.d_iter[:] = 0.1
+        iterates.d[:] = 0.1 + norm / 2  # ‖f‖₂ over 4 entries
+        assert accelerator.mix().converged
+        replaced.append(accelerator.pending)
+        accelerator.pending = False
+    return replaced[1:]
+
+
+def test_adaptive_stagger_stops_extrapolating_once_the_crack_has_run():
+    """After the escape (‖f‖₂ grows to a peak: the crack runs), ‖f‖₂ contracting by ρ = 0.6 a sweep
+    (Aitken ω = 2.5, an extrapolation before this rule) is extrapolated down to
+    :data:`_ARREST_FRACTION` = 0.02 of the peak (0.6⁷ = 0.028), then the sweeps are plain for the rest
+    of the step, even when ‖f‖₂ grows again (the coarse notched plate at ℓ/h = 4 cycled for 310
+    sweeps there with the cap ω_max = 25–50)."""
+    assert _ARREST_FRACTION == 2e-2
+    escape = list(1e-3 * 2.0 ** np.arange(11))  # grows to the peak 2**10 1e-3 ≈ 1
+    contraction = list(escape[-1] * 0.6 ** np.arange(1, 10))  # 0.6 … 0.010 of the peak
+    replaced = accelerated_sweeps(escape + contraction + [0.05, 0.1])
+    n = len(escape)
+    assert all(replaced[1:n + 7])  # the escape (its first sweep starts it) and 0.6¹ … 0.6⁷
+    assert not any(replaced[n + 7:])  # 0.6⁸ = 0.017 < 0.02, and everything after
 
 
 def test_accelerated_damage_is_clipped_above_a_history_damage_beyond_one():

@@ -171,6 +171,21 @@ def test_adaptive_stagger_shortens_the_failure_step(coarse_plate):
 
 
 @pytest.mark.slow
+def test_adaptive_stagger_failure_step_at_four_cells_per_length_scale(tmp_path_factory):
+    """The coarse plate refined to ℓ/h = 4 in the band (geometry.h_band = ℓ/4): the failure step in
+    129 sweeps measured (431 before the rule that ends the extrapolations once the crack has run
+    through, ``_ARREST_FRACTION``: they overshot the stable state after it and cycled until the
+    300-sweep stall rule; 106–128 at ℓ/h = 2, 3, 5); bound 140: room for round-off, far below 431."""
+    path = str(tmp_path_factory.mktemp("quarter")) if MPI.COMM_WORLD.rank == 0 else None
+    outdir = Path(MPI.COMM_WORLD.bcast(path, root=0))
+    overrides = ["fracture.stagger=adaptive", "geometry.h_band=3.75e-6"]  # ℓ = 1.5e-5 m
+    result, smallest, _, _ = run(COARSE_PLATE, outdir, overrides)
+    assert result.status == "completed"
+    assert result.series["stagger_its"].max() <= 140
+    assert smallest >= 0.0
+
+
+@pytest.mark.slow
 def test_cracking_disk_same_answer_as_plain(tmp_path_factory):
     """The demo's cracking disk (make demo): crack initiation time, final crack measure and the
     largest sweep count, plain against the default method. Initiation within one step; Γ_ℓ within
