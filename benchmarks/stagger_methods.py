@@ -15,6 +15,7 @@ machine may be shared: it is far less sensitive to other jobs than the wall time
 
     python3 benchmarks/stagger_methods.py [--ratios 2 3 4 5] [--methods plain overrelaxed ...] [--no-disk]
     python3 benchmarks/stagger_methods.py --quick     # ℓ/h = 2, first 40 steps: checks the script
+    python3 benchmarks/stagger_methods.py --ratios 4 --no-disk --name stagger_methods_l4   # a partial run
 """
 
 from __future__ import annotations
@@ -100,10 +101,12 @@ def main(argv=None):
     p.add_argument("--reference", default="plain", choices=list(METHODS),
                    help="the method the ratios are taken against (plain: the issue's reference)")
     p.add_argument("--quick", action="store_true", help="ℓ/h = 2, first 40 steps, no disk")
+    p.add_argument("--name", default="stagger_methods",
+                   help="results/<name>.txt (a partial run under its own name keeps the full table)")
     a = p.parse_args(argv)
     ratios, extra = ([2.0], ["stepping.max_steps=40"]) if a.quick else (a.ratios, [])
     methods = [a.reference] + [m for m in a.methods if m != a.reference]
-    rep = Report("stagger_methods" + ("_quick" if a.quick else ""))
+    rep = Report(a.name + ("_quick" if a.quick else ""))
     rep("staggered methods against the plain loop: notched plate in tension to failure (AT2, spectral "
         "split, history, ℓ = 0.015 mm, 1 rank, MUMPS) and the make-demo cracking disk (AT1, 2 ranks)\n")
     cases = []

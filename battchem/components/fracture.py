@@ -40,7 +40,7 @@ axisymmetric strains (u_r/r) or P2 displacements.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -121,6 +121,7 @@ class StaggerOutcome:
     safeguarded: int = 0  # accelerated iterates replaced by plain ones (energy increase)
     newton: str = ""  # monolithic switch in this step: "" (none), "converged" or why it was rejected
     escaped: bool = False  # given up because the sweeps left the state (see _ESCAPE_SWEEPS)
+    unstable: bool = False  # an unstable jump, solved through at this step (see PhaseFieldFracture.solve)
 
     @property
     def converged(self) -> bool:
@@ -299,6 +300,7 @@ class PhaseFieldFracture:
         self._load_scale = 0.0
         self.stagger_stats = SolverStatistics()  # solves = staggered loops, iterations = sweeps
         self.last = StaggerOutcome(StaggeredResult(True, 0, SolveReport(True)), 0.0)
+        self._failed_jump: tuple[float, float] | None = None  # (step, ‖Δd‖∞) of this step's failed attempt
         # Absolute Newton tolerances relative to the physical scale of each residual (not
         # snes_atol, an SI number: a micrometre particle's whole damage residual is ~1e-14), so
         # that a solve starting at round-off (d unchanged since the last sweep) counts as converged:
@@ -463,14 +465,38 @@ class PhaseFieldFracture:
         return np.maximum(self._owned(self.d_old), 0.0)
 
     # ---------------------------------------------------------------------------------------------
-    def solve(self, *, abort_change: float | None = None) -> StaggerOutcome:
+    def solve(self, *, abort_change: float | None = None, step: float | None = None) -> StaggerOutcome:
         """Alternate u and d from the current state (load already applied) until converged.
 
         With ``abort_change``, a sweep whose ‖d − d_n‖∞ exceeds it ends the loop as failed, so a
         load step that is too large for the step controller is not iterated to convergence (the
         accelerated methods also give up a step whose sweeps leave an unstable state, see
         :data:`_ESCAPE_SWEEPS`).
+
+        Unstable jumps: a crack that runs at a fixed load runs however short the step, so cutting the
+        step back only repeats the failure down to the smallest step. Given the step size ``step``,
+        a retry after :meth:`reject` at a shorter step that fails again by the sweeps' escape, or by
+        a damage jump at least half the first attempt's, is solved through from where it stopped,
+        and ``outcome.unstable`` tells the caller to accept it whatever its damage change.
         """
+        outcome = self._alternate(abort_change)
+        if step is None or abort_change is None or outcome.converged \
+                or not (outcome.change > abort_change or outcome.escaped):
+            return outcome
+        first = self._failed_jump
+        if first is None or step >= first[0] or not (outcome.escaped or outcome.change > 0.5 * first[1]):
+            self._failed_jump = (step, outcome.change)
+            return outcome
+        through = self._alternate(None)
+        r0, r1 = outcome.result, through.result
+        report = r0.report + r1.report
+        report.converged = r1.converged
+        result = StaggeredResult(r1.converged, r0.iterations + r1.iterations, report, r0.errors + r1.errors)
+        self.last = replace(through, result=result, unstable=r1.converged)
+        return self.last
+
+    def _alternate(self, abort_change: float | None) -> StaggerOutcome:
+        """The staggered loop of :meth:`solve`, once."""
         s = self.settings
         tol = s.stagger_tol
         measures = {"residual": float("nan"), "change": float("nan")}
@@ -536,6 +562,7 @@ class PhaseFieldFracture:
 
     def accept(self) -> None:
         """Make the current state the reference of the next step (d_n, H_n, u_n)."""
+        self._failed_jump = None
         self.u_old.x.array[:] = self.u.x.array
         self.d_old.x.array[:] = self.d.x.array
         self.H_old.x.array[:] = self.H.x.array

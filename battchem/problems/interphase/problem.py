@@ -178,7 +178,7 @@ class Interphase(Problem):
         self._initial_state()
 
         # mechanics ---------------------------------------------------------------------------
-        self._aborted, self._unstable = None, False  # the last step's damage jump that failed a sweep
+        self._unstable = False  # the last mechanics solve was an unstable jump, solved through
         self._setup_mechanics(constant, depth)
 
         # ionic resistance --------------------------------------------------------------------
@@ -451,28 +451,16 @@ class Interphase(Problem):
     def _solve_mechanics(self, abort, dt=None):
         """u (⇄ d with fracture) at the current ξ; sets ``_mech`` = (sweeps, ‖Δd‖∞ over the step).
 
-        With fracture, a sweep whose ‖Δd‖∞ exceeds ``abort``, or sweeps that leave the state (the
-        accelerated stagger's escape), fail the step so that a smaller one is tried, unless the jump
-        is unstable: a cut-back that did not shrink it or escaped again (a crack that runs at a fixed
-        load runs however short the step), which is then solved through."""
+        With fracture, a sweep whose ‖Δd‖∞ exceeds ``abort``, or sweeps that leave the state, fail the
+        step so that a smaller one is tried, unless the jump is unstable (the fracture core solves
+        a cut-back that fails again through: ``PhaseFieldFracture.solve``)."""
         if self.core is None:
             self._mech = (1, 0.0)
             return self.mech_solver.solve()
-        outcome = self.core.solve(abort_change=abort)
-        sweeps, report = outcome.result.iterations, outcome.result.report
-        jump = self.core.damage_change()
-        self._unstable = False
-        if not report.converged and abort is not None and (jump > abort or outcome.escaped) and dt is not None:
-            previous = self._aborted
-            if previous is not None and dt < previous[0] and (outcome.escaped or jump > 0.5 * previous[1]):
-                outcome = self.core.solve(abort_change=None)
-                sweeps, report = sweeps + outcome.result.iterations, report + outcome.result.report
-                report.converged = outcome.result.report.converged
-                self._unstable = report.converged
-            else:
-                self._aborted = (dt, jump)
-        self._mech = (sweeps, self.core.damage_change())
-        return report
+        outcome = self.core.solve(abort_change=abort, step=dt)
+        self._unstable = outcome.unstable
+        self._mech = (outcome.result.iterations, outcome.change)
+        return outcome.result.report
 
     def _accept_mechanics(self) -> None:
         if self.core is not None:
@@ -574,7 +562,6 @@ class Interphase(Problem):
         return self.ip.activation_volume != 0.0 and not self.frozen
 
     def accept(self, t_new):
-        self._aborted = None
         dt = t_new - self._t_accepted
         self.fed_charge += float(self.feed.value) * FARADAY * dt
         self._t_accepted = t_new
