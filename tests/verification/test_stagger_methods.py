@@ -171,14 +171,16 @@ def test_adaptive_stagger_shortens_the_failure_step(coarse_plate):
 
 
 @pytest.mark.slow
-def test_adaptive_stagger_failure_step_at_four_cells_per_length_scale(tmp_path_factory):
-    """The coarse plate refined to ℓ/h = 4 in the band (geometry.h_band = ℓ/4): the failure step in
-    129 sweeps measured (431 before the rule that ends the extrapolations once the crack has run
-    through, ``_ARREST_FRACTION``: they overshot the stable state after it and cycled until the
-    300-sweep stall rule; 106–128 at ℓ/h = 2, 3, 5); bound 140: room for round-off, far below 431."""
-    path = str(tmp_path_factory.mktemp("quarter")) if MPI.COMM_WORLD.rank == 0 else None
+@pytest.mark.parametrize("cells", [4, 5])
+def test_adaptive_stagger_failure_step_at_finer_bands(tmp_path_factory, cells):
+    """The coarse plate refined to ℓ/h = 4, 5 in the band (geometry.h_band = ℓ/4, ℓ/5): the failure
+    step in 113, 114 sweeps measured. Without the rule that ends the extrapolations once the crack
+    has run through (``_ARREST_FRACTION``) they overshot the stable state after it and cycled until
+    the 300-sweep stall rule: 431 at ℓ/h = 4 before the unstable-jump rule, 453 at ℓ/h = 5 after it.
+    Bound 140: room for round-off in the iterates, far below those."""
+    path = str(tmp_path_factory.mktemp(f"band{cells}")) if MPI.COMM_WORLD.rank == 0 else None
     outdir = Path(MPI.COMM_WORLD.bcast(path, root=0))
-    overrides = ["fracture.stagger=adaptive", "geometry.h_band=3.75e-6"]  # ℓ = 1.5e-5 m
+    overrides = ["fracture.stagger=adaptive", f"geometry.h_band={1.5e-5 / cells:.6e}"]  # ℓ = 1.5e-5 m
     result, smallest, _, _ = run(COARSE_PLATE, outdir, overrides)
     assert result.status == "completed"
     assert result.series["stagger_its"].max() <= 140
