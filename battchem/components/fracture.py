@@ -127,6 +127,11 @@ class StaggerOutcome:
     def converged(self) -> bool:
         return self.result.converged
 
+    def controlled_change(self, target: float | None) -> float:
+        """‖d − d_n‖∞ for the step controller whose damage target is ``target``: an unstable jump
+        (solved through) counts as on target, since a shorter step would not shrink it."""
+        return min(self.change, target) if self.unstable and target is not None else self.change
+
 
 class PhaseFieldFracture:
     """Displacement u and damage d with their solvers and the staggered loop.

@@ -20,12 +20,14 @@ from battchem.components.fracture import (
     _ESCAPE_SWEEPS,
     FractureInput,
     PhaseFieldFracture,
+    StaggerOutcome,
     _clip_to_bounds,
     _SafeguardedAcceleration,
 )
 from battchem.config import SolverConfig
 from battchem.physics import phasefield as pf
 from battchem.physics.coordinates import CoordinateSystem
+from battchem.solvers import SolveReport, StaggeredResult
 
 E, NU, GC, ELL = 210e9, 0.3, 2700.0, 0.1
 
@@ -410,3 +412,13 @@ def test_history_damage_stays_within_one():
     difference = np.abs(core.d.x.array[inside] - unbounded[inside]).max(initial=0.0)
     assert difference < 1e-10, difference
     assert np.all(core.d.x.array >= 0.0)
+
+
+def test_an_unstable_jump_counts_as_on_target_for_the_step_controller():
+    """A jump solved through (a crack running at a fixed load) reports the damage target to the step
+    controller, which would otherwise reject it as too large; any other step reports ‖d − d_n‖∞."""
+    solved = StaggeredResult(True, 40, SolveReport(True))
+    assert StaggerOutcome(solved, 0.8, unstable=True).controlled_change(0.1) == 0.1
+    assert StaggerOutcome(solved, 0.05, unstable=True).controlled_change(0.1) == 0.05
+    assert StaggerOutcome(solved, 0.8).controlled_change(0.1) == 0.8
+    assert StaggerOutcome(solved, 0.8, unstable=True).controlled_change(None) == 0.8

@@ -178,7 +178,6 @@ class Interphase(Problem):
         self._initial_state()
 
         # mechanics ---------------------------------------------------------------------------
-        self._unstable = False  # the last mechanics solve was an unstable jump, solved through
         self._setup_mechanics(constant, depth)
 
         # ionic resistance --------------------------------------------------------------------
@@ -449,7 +448,8 @@ class Interphase(Problem):
             target.interpolate(expression)
 
     def _solve_mechanics(self, abort, dt=None):
-        """u (⇄ d with fracture) at the current ξ; sets ``_mech`` = (sweeps, ‖Δd‖∞ over the step).
+        """u (⇄ d with fracture) at the current ξ; sets ``_mech`` = (sweeps, ‖Δd‖∞ over the step for
+        the step controller).
 
         With fracture, a sweep whose ‖Δd‖∞ exceeds ``abort``, or sweeps that leave the state, fail the
         step so that a smaller one is tried, unless the jump is unstable (the fracture core solves
@@ -458,8 +458,8 @@ class Interphase(Problem):
             self._mech = (1, 0.0)
             return self.mech_solver.solve()
         outcome = self.core.solve(abort_change=abort, step=dt)
-        self._unstable = outcome.unstable
-        self._mech = (outcome.result.iterations, outcome.change)
+        target = self.config.fracture.target_damage_change
+        self._mech = (outcome.result.iterations, outcome.controlled_change(target))
         return outcome.result.report
 
     def _accept_mechanics(self) -> None:
@@ -540,10 +540,8 @@ class Interphase(Problem):
             return StepResult(report, max(sweeps["mechanics"], 1))
         change = self._max_change(self.xi.x.array, self.xi_old)
         if f is not None and st.target_change is not None:
-            # ‖Δd‖∞ on the scale of the ξ target, so that a growing crack shortens the steps; an unstable
-            # jump (solved through) counts as on target, since a shorter step cannot make it smaller
-            damage = sweeps["damage_change"] * st.target_change / f.target_damage_change
-            change = max(change, min(damage, st.target_change) if self._unstable else damage)
+            # ‖Δd‖∞ on the scale of the ξ target, so that a growing crack shortens the steps
+            change = max(change, sweeps["damage_change"] * st.target_change / f.target_damage_change)
         return StepResult(report, max(sweeps["mechanics"], 1), change)
 
     def _predict(self, dt: float) -> None:

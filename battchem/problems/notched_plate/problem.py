@@ -130,9 +130,7 @@ class NotchedPlate(Problem):
             abort = 2.0 * st.target_change  # the driver would reject this step anyway
         outcome = self.core.solve(abort_change=abort, step=dt)
         result = outcome.result
-        change = outcome.change if outcome.converged else None
-        if outcome.unstable:  # the crack runs at this load: a shorter step would not shrink the jump
-            change = min(change, st.target_change)
+        change = outcome.controlled_change(st.target_change) if outcome.converged else None
         return StepResult(result.report, result.iterations, change=change)
 
     def accept(self, t_new):

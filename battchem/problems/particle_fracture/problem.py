@@ -412,8 +412,7 @@ class ParticleFracture(Problem):
                 abort = 2.0 * f.target_damage_change if dt > st.dt_min * (1 + 1e-9) else None
                 outcome = self.core.solve(abort_change=abort, step=dt)
                 report, stagger = report + outcome.result.report, outcome.result.iterations
-                # an unstable jump (solved through) counts as on target: a shorter step cannot shrink it
-                d_change = min(outcome.change, f.target_damage_change) if outcome.unstable else outcome.change
+                d_change = outcome.controlled_change(f.target_damage_change)
             if report.converged:
                 report = report + self.projector.project("hydrostatic_stress")
         elif self.config.coupling.mode == "one_way":
